@@ -1,0 +1,108 @@
+"""Where things live and which keys are used, read from the environment with sane defaults.
+
+Every job (ingest, dbt build, gate, publish) takes a :class:`Settings` so that tests can point a
+whole run at a temporary directory, and so Airflow tasks and the CLI resolve the same paths.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Used only when REGIONKPI_PSEUDONYM_KEY is unset and dev keys are explicitly allowed (the demo).
+DEV_PSEUDONYM_KEY = "regionkpi-dev-key-NOT-FOR-PRODUCTION"
+
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the environment lacks something a job needs (for example the pseudonym key)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    landing_dir: Path
+    warehouse_dir: Path
+    quarantine_dir: Path
+    dbt_project_dir: Path
+    pseudonym_key: str | None
+    allow_dev_key: bool
+
+    # Derived locations -------------------------------------------------------------------------
+    @property
+    def raw_dir(self) -> Path:
+        return self.warehouse_dir / "raw"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.warehouse_dir / "deliveries" / "ledger.sqlite"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.warehouse_dir / "archive"
+
+    @property
+    def build_db_path(self) -> Path:
+        return self.warehouse_dir / "build.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_dir / "published"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.warehouse_dir / "gx"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.warehouse_dir / "dbt_target"
+
+    def require_pseudonym_key(self) -> bytes:
+        """The HMAC key for personal identifiers. Refuses to run without one unless dev keys are allowed."""
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode("utf-8")
+        if self.allow_dev_key:
+            return DEV_PSEUDONYM_KEY.encode("utf-8")
+        raise ConfigurationError(
+            "REGIONKPI_PSEUDONYM_KEY is not set. Personal identifiers are replaced by a keyed hash and the "
+            "key must come from the environment (a secret store), never from the repository. For a local "
+            "demo only, set REGIONKPI_ALLOW_DEV_KEY=1."
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt subprocess: where the warehouse is, telemetry off."""
+        return {
+            **TELEMETRY_OFF,
+            "REGIONKPI_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "DBT_PROFILES_DIR": str(self.dbt_project_dir),
+            "DBT_TARGET_PATH": str(self.dbt_target_dir),
+            "DBT_LOG_PATH": str(self.warehouse_dir / "dbt_logs"),
+        }
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (``REGIONKPI_*``); defaults sit inside the repo."""
+    env = dict(os.environ if env is None else env)
+    root = _path(env, "REGIONKPI_ROOT", REPO_ROOT)
+    return Settings(
+        root=root,
+        landing_dir=_path(env, "REGIONKPI_LANDING_DIR", root / "landing"),
+        warehouse_dir=_path(env, "REGIONKPI_WAREHOUSE_DIR", root / "warehouse"),
+        quarantine_dir=_path(env, "REGIONKPI_QUARANTINE_DIR", root / "quarantine"),
+        dbt_project_dir=_path(env, "REGIONKPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
+        pseudonym_key=env.get("REGIONKPI_PSEUDONYM_KEY") or None,
+        allow_dev_key=env.get("REGIONKPI_ALLOW_DEV_KEY", "") in {"1", "true", "yes"},
+    )
