@@ -32,6 +32,7 @@ class Settings:
     landing_dir: Path
     warehouse_dir: Path
     quarantine_dir: Path
+    archive_dir: Path
     dbt_project_dir: Path
     pseudonym_key: str | None
     allow_dev_key: bool
@@ -44,10 +45,6 @@ class Settings:
     @property
     def ledger_path(self) -> Path:
         return self.warehouse_dir / "deliveries" / "ledger.sqlite"
-
-    @property
-    def archive_dir(self) -> Path:
-        return self.warehouse_dir / "archive"
 
     @property
     def build_db_path(self) -> Path:
@@ -102,6 +99,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing_dir=_path(env, "REGIONKPI_LANDING_DIR", root / "landing"),
         warehouse_dir=_path(env, "REGIONKPI_WAREHOUSE_DIR", root / "warehouse"),
         quarantine_dir=_path(env, "REGIONKPI_QUARANTINE_DIR", root / "quarantine"),
+        # Delivered files as they arrived (personal identifiers in clear): kept apart from the warehouse.
+        archive_dir=_path(env, "REGIONKPI_ARCHIVE_DIR", root / "archive"),
         dbt_project_dir=_path(env, "REGIONKPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
         pseudonym_key=env.get("REGIONKPI_PSEUDONYM_KEY") or None,
         allow_dev_key=env.get("REGIONKPI_ALLOW_DEV_KEY", "") in {"1", "true", "yes"},

@@ -1,0 +1,65 @@
+"""
+### build_kpi_marts
+
+Runs whenever an ingest DAG has loaded new raw data (`raw_hr` asset):
+
+1. **dbt_build**: the dbt project (staging, dimensions, facts, KPI marts) rendered by Cosmos from the
+   pre-built manifest; each node is a `dbt build` of that node (model + its tests) in a subprocess, in
+   the one-slot pool `dbt_duckdb_writer`, because dbt is the only writer of `warehouse/build.duckdb`.
+2. **validate_marts**: the Great Expectations gate on the marts (read-only). A broken rule fails the
+   run; nothing is published and the previous published version stays current.
+3. **publish_marts**: an atomic, versioned snapshot in `warehouse/published/<run_id>/` and the
+   `current` pointer BI tools read; updates the `published_marts` asset.
+4. **generate_docs**: dbt docs as one static HTML file.
+
+The same steps without Airflow: `regionkpi build && regionkpi publish && regionkpi docs`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from airflow.sdk import DAG, task
+
+from regionkpi.orchestration import DEFAULT_ARGS, PUBLISHED_MARTS, RAW_HR, START_DATE, cosmos_build_group
+
+log = logging.getLogger(__name__)
+
+with DAG(
+    dag_id="build_kpi_marts",
+    schedule=[RAW_HR],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["build", "dbt", "gx", "publish"],
+    doc_md=__doc__,
+):
+    dbt_build = cosmos_build_group()
+
+    @task
+    def validate_marts(run_id: str | None = None) -> str:
+        """GX gate on the marts; raises (failing the run) when any rule is broken."""
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        result = pipeline.validate(settings(), run_id or "", echo=log.info)
+        return str(result.data_docs_index)
+
+    @task(outlets=[PUBLISHED_MARTS])
+    def publish_marts(run_id: str | None = None) -> str:
+        """Publish the validated marts atomically and move the `current` pointer."""
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        return str(pipeline.publish(settings(), run_id or "", echo=log.info).path)
+
+    @task
+    def generate_docs() -> str:
+        """dbt docs (static HTML) for analysts."""
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        return str(pipeline.docs(settings()))
+
+    dbt_build >> validate_marts() >> publish_marts() >> generate_docs()

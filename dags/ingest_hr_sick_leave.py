@@ -1,0 +1,54 @@
+"""
+### ingest_hr_sick_leave
+
+Picks up every new file in `landing/organisation/<region_id>/` and `landing/hr_sick_leave/<region_id>/`
+(payroll sick-leave extracts, contract in `docs/extracts/hr_sick_leave.md`), checks each against its
+extract contract (Great Expectations), pseudonymises personal identifiers and writes the raw layer.
+
+- A file that breaks its contract goes to `quarantine/` with a report (file, line, column, rule).
+- A file delivered before is recorded as a duplicate and changes nothing.
+- When anything new was loaded the `raw_hr` asset is updated, which triggers `build_kpi_marts`;
+  otherwise the task is skipped and nothing downstream runs.
+
+Runs monthly (payroll closes monthly) and can be triggered by hand after a delivery.
+The same step without Airflow: `regionkpi ingest --source hr_sick_leave`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from airflow.sdk import DAG, task
+
+from regionkpi.orchestration import DEFAULT_ARGS, RAW_HR, START_DATE
+
+log = logging.getLogger(__name__)
+
+with DAG(
+    dag_id="ingest_hr_sick_leave",
+    schedule="@monthly",
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["ingest", "hr"],
+    doc_md=__doc__,
+):
+
+    @task(outlets=[RAW_HR])
+    def ingest_landing() -> dict[str, int]:
+        """Ingest organisation and sick-leave files from landing; skip downstream when nothing is new."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        report = pipeline.ingest(settings(), sources=["hr_sick_leave"], echo=log.info)
+        counts = {status: report.count(status) for status in ("loaded", "quarantined", "duplicate")}
+        if counts["quarantined"]:
+            log.warning("%d file(s) quarantined: see quarantine/*/*.report.txt", counts["quarantined"])
+        if not report.changed:
+            raise AirflowSkipException(f"nothing new loaded ({report.summary()})")
+        return counts
+
+    ingest_landing()

@@ -1,0 +1,1 @@
+"""HR sources: payroll sick-leave extract and the organisation extract."""

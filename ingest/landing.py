@@ -1,0 +1,263 @@
+"""Ingest files from the landing area into the raw layer: the one public entry point of ``ingest``.
+
+For every file in ``landing/<source>/<region_id>/`` (oldest delivery first, sources in dependency
+order) this detects the encoding, checks the extract contract, writes one Parquet file per accepted
+delivery and records the delivery in the ledger. A file that breaks its contract moves to
+``quarantine/`` with a report and nothing of it is loaded; a file delivered before is recorded as a
+duplicate. Processed files leave landing (to ``archive/``, kept apart from the warehouse because they
+still hold personal identifiers), so a scan only sees new files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingest.contract import ContractViolation, Violation
+from ingest.ledger import Delivery, Ledger
+from ingest.sources import DELIVERY_FIELDS, Source, registry
+from ingest.textio import EncodingError, inspect_file
+from regionkpi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REGION_FOLDER = re.compile(r"^\d{4}$")
+MAX_REPORT_LINES = 500
+
+
+@dataclass
+class IngestReport:
+    """What one scan did, per delivery; ``changed`` tells whether the raw layer changed."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.deliveries if d.status == status)
+
+    @property
+    def changed(self) -> bool:
+        return self.count("loaded") > 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.deliveries)} file(s): {self.count('loaded')} loaded, "
+            f"{self.count('quarantined')} quarantined, {self.count('duplicate')} duplicate"
+            + (f"; {len(self.skipped)} left in landing (see log)" if self.skipped else "")
+        )
+
+
+def pending_files(settings: Settings, sources: dict[str, Source]) -> list[tuple[Source, Path]]:
+    """Files waiting in landing, sources in dependency order, each source's files oldest first."""
+    pending: list[tuple[Source, Path]] = []
+    for source in sources.values():
+        folder = settings.landing_dir / source.name
+        if not folder.is_dir():
+            continue
+        files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+        files.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+        pending += [(source, p) for p in files]
+    return pending
+
+
+def ingest_landing(
+    settings: Settings,
+    *,
+    source_names: list[str] | None = None,
+    progress: Callable[[int, int, Delivery], None] | None = None,
+) -> IngestReport:
+    """Ingest every new file in landing (all sources, or ``source_names`` and what they depend on)."""
+    sources = registry()
+    if source_names:
+        unknown = sorted(set(source_names) - set(sources))
+        if unknown:
+            raise ValueError(f"unknown source(s) {unknown}; known: {sorted(sources)}")
+        wanted = set(source_names)
+        for name in source_names:
+            wanted.update(sources[name].depends_on)
+        sources = {name: s for name, s in sources.items() if name in wanted}
+    report = IngestReport()
+    if settings.landing_dir.is_dir():
+        for folder in sorted(p for p in settings.landing_dir.iterdir() if p.is_dir()):
+            if folder.name not in registry() and not folder.name.startswith((".", "_")):
+                report.skipped.append(f"{folder}: not a known source folder ({', '.join(registry())}); left as is")
+                log.warning(report.skipped[-1])
+    files = pending_files(settings, sources)
+    ledger = Ledger(settings.ledger_path)
+    for index, (source, path) in enumerate(files, start=1):
+        delivery = ingest_file(path, source, settings, ledger=ledger)
+        report.deliveries.append(delivery)
+        if progress:
+            progress(index, len(files), delivery)
+    return report
+
+
+def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None) -> Delivery:
+    """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``."""
+    if isinstance(source, str):
+        source = registry()[source]
+    ledger = ledger or Ledger(settings.ledger_path)
+    path = path.resolve()
+    region_id = path.parent.name if REGION_FOLDER.match(path.parent.name) else "unknown"
+
+    try:
+        facts = inspect_file(path)
+        encoding: str | None = facts.encoding
+        sha256, size = facts.sha256, facts.size_bytes
+        encoding_error: str | None = None
+    except EncodingError as error:
+        sha256, size = _sha256(path), path.stat().st_size
+        encoding, encoding_error = None, str(error)
+
+    earlier = ledger.find(source.name, region_id, sha256)
+    if earlier is not None and earlier.status != "loading":
+        stored = _move(path, settings.archive_dir / source.name / region_id, f"duplicate-{uuid.uuid4().hex[:8]}")
+        delivery = ledger.record_duplicate(original=earlier, path=path, stored_path=stored, size_bytes=size)
+        log.info("%s: duplicate of delivery %s, nothing loaded", path.name, earlier.seq)
+        return delivery
+    delivery = earlier or ledger.begin(
+        source=source.name, region_id=region_id, path=path, sha256=sha256, size_bytes=size, encoding=encoding
+    )
+
+    try:
+        if region_id == "unknown":
+            raise ContractViolation(
+                path.name,
+                [Violation(f"file must lie in landing/{source.name}/<region_id>/ (a 4-digit Kolada region id)")],
+            )
+        if encoding_error:
+            raise ContractViolation(path.name, [Violation(encoding_error)])
+        accepted = source.read(path, encoding or "utf-8", region_id, settings)
+    except ContractViolation as violation:
+        stored = _quarantine(path, source, region_id, delivery, violation.violations, settings)
+        reason = f"{len(violation.violations)} violation(s); first: {violation.violations[0]}"
+        log.warning("%s: quarantined (%s); report at %s.report.txt", path.name, reason, stored)
+        return ledger.finish(delivery.seq, status="quarantined", stored_path=stored, reason=reason)
+
+    target = _write_raw(accepted.frame, source, region_id, delivery, settings)
+    stored = _move(path, settings.archive_dir / source.name / region_id, f"{delivery.seq:06d}")
+    reason = f"ignored columns: {', '.join(accepted.ignored_headers)}" if accepted.ignored_headers else None
+    log.info("%s: loaded %d rows for %s into %s", path.name, len(accepted.frame), region_id, target)
+    return ledger.finish(
+        delivery.seq,
+        status="loaded",
+        stored_path=stored,
+        periods=accepted.periods,
+        rows=len(accepted.frame),
+        reason=reason,
+    )
+
+
+def raw_path(settings: Settings, source: str, region_id: str, delivery: Delivery) -> Path:
+    return settings.raw_dir / source / region_id / f"{delivery.seq:06d}_{delivery.sha256[:12]}.parquet"
+
+
+def _write_raw(frame: pd.DataFrame, source: Source, region_id: str, delivery: Delivery, settings: Settings) -> Path:
+    """Write the delivery's rows as one Parquet file, atomically (temp file, fsync, rename)."""
+    target = raw_path(settings, source.name, region_id, delivery)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    n = len(frame)
+    columns = {name: frame[name] for name in source.schema.names}
+    columns.update(
+        {
+            "region_id": [region_id] * n,
+            "source_line": frame["source_line"].astype("int32"),
+            "_delivery_seq": [delivery.seq] * n,
+            "_delivery_id": [delivery.delivery_id] * n,
+            "_source_file": [delivery.file_name] * n,
+            "_ingested_at": [ingested_at] * n,
+        }
+    )
+    schema = pa.schema([DELIVERY_FIELDS[0], *source.schema, *DELIVERY_FIELDS[1:]])
+    table = pa.Table.from_pydict(
+        {name: pa.array(list(columns[name]), type=schema.field(name).type) for name in schema.names},
+        schema=schema,
+    )
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, temporary, compression="zstd")
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+def _quarantine(
+    path: Path,
+    source: Source,
+    region_id: str,
+    delivery: Delivery,
+    violations: list[Violation],
+    settings: Settings,
+) -> Path:
+    folder = settings.quarantine_dir / source.name / region_id
+    stored = _move(path, folder, f"{delivery.seq:06d}")
+    rules = sorted({v.rule for v in violations})
+    lines = [
+        f"File:     {path}",
+        f"Stored:   {stored}",
+        f"Source:   {source.name} (contract: {source.contract_doc})",
+        f"Region:   {region_id}",
+        f"Delivery: {delivery.seq} (sha256 {delivery.sha256})",
+        "",
+        "REJECTED: nothing of this file was loaded.",
+        f"{len(violations)} violation(s) of {len(rules)} rule(s):",
+        *[f"  - {rule}" for rule in rules],
+        "",
+        "Where (file, line, column, rule):",
+        *[f"  {path.name}, {v}" for v in violations[:MAX_REPORT_LINES]],
+    ]
+    if len(violations) > MAX_REPORT_LINES:
+        lines.append(f"  ... and {len(violations) - MAX_REPORT_LINES} more (all in the .report.json)")
+    lines += [
+        "",
+        "Fix the file and deliver it again into landing; the corrected file is ingested as a new delivery.",
+    ]
+    stored.with_name(stored.name + ".report.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stored.with_name(stored.name + ".report.json").write_text(
+        json.dumps(
+            {
+                "file": str(path),
+                "source": source.name,
+                "region_id": region_id,
+                "delivery_seq": delivery.seq,
+                "sha256": delivery.sha256,
+                "violations": [v.__dict__ for v in violations],
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    return stored
+
+
+def _move(path: Path, folder: Path, prefix: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{prefix}_{path.name}"
+    shutil.move(path, target)
+    return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

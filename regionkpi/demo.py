@@ -1,0 +1,166 @@
+"""The README demo: sample extracts -> ingest DAG -> build DAG (through Airflow) -> published KPIs.
+
+Airflow runs embedded: a SQLite metadata database under ``airflow_home/`` and ``airflow dags test``,
+so no scheduler, webserver or external service is needed. Each DAG's full log goes to a file; the
+terminal gets one line per step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from regionkpi import pipeline
+from regionkpi.pipeline import Echo, StepFailed
+from regionkpi.settings import Settings
+
+#: Figures the regions printed in their own reports (shared/domain/published_figures.csv, domain hr).
+SHOWCASE = [
+    ("0013", "Regionkontoret", "sick_leave_rate", "2021-04", "r12", "T"),
+    ("0013", "Regionkontoret", "sick_leave_rate", "2020-04", "r12", "T"),
+    ("0013", "Regionkontoret", "staff_turnover_rate", "2021-04", "ytd", "T"),
+    ("0013", "Regionkontoret", "leavers", "2021-04", "ytd", "T"),
+    ("0017", "Regionledningskontoret", "sick_leave_rate", "2023-08", "ytd", None),
+    ("0017", "Region Värmland", "sick_leave_rate", "2023-08", "ytd", None),
+    ("0006", "Länstrafiken", "sick_leave_rate", "2020-12", "year", "T"),
+    ("0006", "Länstrafiken", "full_time_equivalents", "2020-12", "year", "T"),
+    ("0006", "Regionledningskontor med verksamhetsnära funktion", "sick_leave_rate", "2020-12", "year", "T"),
+    ("0006", "Regionledningskontor med verksamhetsnära funktion", "full_time_equivalents", "2020-12", "year", "T"),
+]
+
+BANNER = """
+************************************************************************************
+*  DEMO MODE: REGIONKPI_PSEUDONYM_KEY is not set, so personal identifiers are      *
+*  hashed with a built-in DEVELOPMENT key. Never use this with real payroll data:  *
+*  set REGIONKPI_PSEUDONYM_KEY from your secret store.                             *
+************************************************************************************
+"""
+
+
+def airflow_env(settings: Settings) -> dict[str, str]:
+    """Embedded Airflow: SQLite metadata under airflow_home/, the repo's DAGs, no examples."""
+    home = settings.root / "airflow_home"
+    return {
+        **os.environ,
+        **settings.dbt_env(),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "REGIONKPI_ROOT": str(settings.root),
+        "REGIONKPI_LANDING_DIR": str(settings.landing_dir),
+        "REGIONKPI_WAREHOUSE_DIR": str(settings.warehouse_dir),
+        "REGIONKPI_QUARANTINE_DIR": str(settings.quarantine_dir),
+    }
+
+
+def airflow(settings: Settings, *args: str, log_name: str, echo: Echo) -> str:
+    """Run an ``airflow`` CLI command; its output goes to a log file, failures show its tail."""
+    executable = Path(sys.executable).with_name("airflow")
+    log_dir = settings.warehouse_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{log_name}.log"
+    env = airflow_env(settings)
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log_file:
+        completed = subprocess.run(
+            [str(executable), *args], env=env, stdout=log_file, stderr=subprocess.STDOUT, check=False
+        )
+    output = log_path.read_text(encoding="utf-8", errors="replace")
+    if completed.returncode != 0:
+        raise StepFailed(
+            f"`airflow {' '.join(args)}` failed (exit {completed.returncode}); full log: {log_path}\n"
+            + "\n".join(output.splitlines()[-25:])
+        )
+    return output
+
+
+def _dag_test(settings: Settings, dag_id: str, logical_date: str, echo: Echo) -> None:
+    started = time.monotonic()
+    output = airflow(settings, "dags", "test", dag_id, logical_date, log_name=f"dag_{dag_id}", echo=echo)
+    failed = re.search(r"state=failed|Marking run .* failed|DagRun Finished: .*state=failed", output)
+    if failed:
+        raise StepFailed(
+            f"DAG {dag_id} failed; full log: {settings.warehouse_dir / 'logs' / f'dag_{dag_id}.log'}\n"
+            + "\n".join(line for line in output.splitlines() if "ERROR" in line or "Traceback" in line)[-3000:]
+        )
+    echo(f"  {dag_id}: done in {time.monotonic() - started:.0f} s")
+
+
+def run_demo(settings: Settings, echo: Echo) -> int:
+    from ingest.sample import write_sample
+    from publish.query import format_kpi_table, published_kpis
+
+    started = time.monotonic()
+    if not os.environ.get("REGIONKPI_PSEUDONYM_KEY"):
+        echo(BANNER)
+        os.environ["REGIONKPI_ALLOW_DEV_KEY"] = "1"
+    logical_date = dt.datetime.now(dt.UTC).date().isoformat()
+
+    echo(f"1/5 writing sample extracts into {settings.landing_dir}")
+    files = write_sample(settings.landing_dir)
+    echo(f"  {len(files)} file(s) for regions 0006, 0013, 0017 (2019-2023), incl. late corrections and a broken file")
+
+    echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest")
+    airflow(settings, "db", "migrate", log_name="airflow_db_migrate", echo=echo)
+    airflow(
+        settings,
+        "pools",
+        "set",
+        "dbt_duckdb_writer",
+        "1",
+        "one writer of build.duckdb at a time",
+        log_name="airflow_pools",
+        echo=echo,
+    )
+    pipeline.manifest(settings)
+
+    echo("3/5 airflow dags test ingest_hr_sick_leave")
+    _dag_test(settings, "ingest_hr_sick_leave", logical_date, echo)
+    from ingest.ledger import Ledger
+
+    deliveries = Ledger(settings.ledger_path).deliveries()
+    for status in ("loaded", "quarantined", "duplicate"):
+        echo(f"  {status}: {sum(d.status == status for d in deliveries)}")
+    for delivery in deliveries:
+        if delivery.status == "quarantined":
+            echo(f"  quarantined {delivery.file_name}: {delivery.reason}")
+            echo(f"    report: {delivery.stored_path}.report.txt")
+
+    echo("4/5 airflow dags test build_kpi_marts (dbt build via Cosmos -> GX gate -> publish -> docs)")
+    _dag_test(settings, "build_kpi_marts", logical_date, echo)
+
+    echo("5/5 published KPIs (the figures the regions printed in their own reports)")
+    rows = []
+    for region, organisation, indicator, period, window, gender in SHOWCASE:
+        frame = published_kpis(
+            settings,
+            region_id=region,
+            organisation=organisation,
+            period=period,
+            window=window,
+            indicator=indicator,
+            gender=gender,
+        )
+        frame = frame[(frame["age_band"] == "all") & (frame["organisation_name"] == organisation)]
+        rows.append(frame)
+    import pandas as pd
+
+    echo(format_kpi_table(pd.concat(rows, ignore_index=True)))
+    current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
+    gate = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
+    echo("")
+    echo(f"Published snapshot : {current['path']}  (BI tools read {settings.published_dir / 'current'})")
+    echo(f"dbt docs           : {settings.dbt_target_dir / 'static_index.html'}")
+    echo(f"GX Data Docs       : {gate.get('data_docs_index')}")
+    echo(f"Airflow logs       : {settings.warehouse_dir / 'logs'}")
+    echo("Try                : .venv/bin/regionkpi show --region 0013 --organisation Regionkontoret --period 2021-04")
+    echo(f"Demo finished in {time.monotonic() - started:.0f} s")
+    return 0

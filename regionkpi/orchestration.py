@@ -1,0 +1,109 @@
+"""What the Airflow DAG files share: assets, default arguments, the dbt writer pool, the Cosmos setup.
+
+DAG files stay thin (schedule and wiring); task bodies call :mod:`regionkpi.pipeline`. Only this
+module and ``dags/`` import Airflow; ``ingest``, ``expectations`` and ``publish`` never do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Asset
+
+from regionkpi.settings import Settings, load_settings
+
+OWNER = "regionkpi"
+
+#: One writer of build.duckdb at a time, across DAGs (the Cosmos dbt tasks run in this pool).
+DBT_POOL = "dbt_duckdb_writer"
+
+START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=5),
+}
+
+
+def _asset(name: str, relative: str) -> Asset:
+    return Asset(name=name, uri=f"file:///regionkpi/warehouse/{relative}", group="regionkpi")
+
+
+#: Updated when an ingest run loaded new rows into the raw layer for HR (sick leave or organisation).
+RAW_HR = _asset("raw_hr", "raw/hr_sick_leave")
+#: Updated when a validated snapshot of the marts has been published.
+PUBLISHED_MARTS = _asset("published_marts", "published/current")
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def cosmos_build_group(group_id: str = "dbt_build") -> Any:
+    """The dbt project as an Airflow task group, rendered from the pre-built manifest (fast parse).
+
+    Each node runs ``dbt build`` for itself in a subprocess (``TestBehavior.BUILD``: a model and its
+    tests are one task), in the one-slot writer pool. Run ``regionkpi manifest`` (``dbt parse``) to
+    create or refresh the manifest after changing the dbt project.
+    """
+    from cosmos import (
+        DbtTaskGroup,
+        ExecutionConfig,
+        ExecutionMode,
+        InvocationMode,
+        LoadMode,
+        ProfileConfig,
+        ProjectConfig,
+        RenderConfig,
+        TestBehavior,
+    )
+
+    from regionkpi.pipeline import dbt_executable
+
+    config = settings()
+    manifest_path = config.dbt_target_dir / "manifest.json"
+    if not manifest_path.exists():
+        raise FileNotFoundError(
+            f"dbt manifest not found at {manifest_path}: run `regionkpi manifest` (dbt parse) before Airflow parses "
+            "the build DAG"
+        )
+    env = {**config.dbt_env(), "PATH": os.environ.get("PATH", "")}
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=config.dbt_project_dir,
+            manifest_path=manifest_path,
+            install_dbt_deps=False,
+            env_vars=env,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="regionkpi",
+            target_name="dev",
+            profiles_yml_filepath=config.dbt_project_dir / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=dbt_executable(),
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            emit_datasets=False,
+            enable_mock_profile=False,
+        ),
+        operator_args={"pool": DBT_POOL, "install_deps": False},
+    )
+
+
+def summary_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def repo_dags_folder() -> Path:
+    return Path(__file__).resolve().parents[1] / "dags"

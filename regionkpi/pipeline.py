@@ -1,0 +1,140 @@
+"""The steps of the main job, each callable from an Airflow task or from the command line.
+
+ingest -> build (dbt, the only writer of build.duckdb) -> validate (GX gate, read-only) -> publish
+(atomic snapshot) -> docs. Each function takes :class:`Settings` and returns something a caller can
+print or log; heavy imports stay inside the functions so DAG files that import this module parse fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from regionkpi.settings import Settings
+
+if TYPE_CHECKING:
+    from expectations.gate import GateResult
+    from ingest.landing import IngestReport
+    from publish.snapshot import PublishedSnapshot
+
+log = logging.getLogger(__name__)
+
+Echo = Callable[[str], None]
+
+
+class StepFailed(RuntimeError):
+    """A pipeline step failed; the message says which and where to look."""
+
+
+def new_run_id(prefix: str = "manual") -> str:
+    """A run id that sorts by time and is safe as a folder name."""
+    return f"{prefix}__{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def safe_run_id(run_id: str) -> str:
+    """Airflow run ids contain ':' and '+'; published folder names should not."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id).strip("_")
+
+
+def ingest(settings: Settings, *, sources: list[str] | None = None, echo: Echo | None = None) -> IngestReport:
+    from ingest.landing import ingest_landing
+
+    def progress(index: int, total: int, delivery: object) -> None:
+        if echo:
+            d = delivery  # ingest.ledger.Delivery
+            detail = f"{d.rows} rows, {', '.join(d.periods[:1])}..{', '.join(d.periods[-1:])}" if d.rows else d.reason
+            echo(f"[{index}/{total}] {d.source}/{d.region_id}/{d.file_name}: {d.status} ({detail})")
+
+    report = ingest_landing(settings, source_names=sources, progress=progress)
+    if echo:
+        echo(f"ingest: {report.summary()}")
+    return report
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(settings: Settings, *args: str, echo: Echo | None = None) -> None:
+    """Run a dbt command in a subprocess against the project, streaming its log lines to ``echo``."""
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_project_dir),
+    ]
+    env = {**os.environ, **settings.dbt_env()}
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    log.info("running %s", " ".join(command))
+    with subprocess.Popen(
+        command,
+        env=env,
+        cwd=settings.dbt_project_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    ) as process:
+        tail: list[str] = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            line = line.rstrip()
+            tail = [*tail[-40:], line]
+            if echo:
+                echo(line)
+            else:
+                log.info("dbt: %s", line)
+    if process.returncode != 0:
+        raise StepFailed(
+            f"dbt {' '.join(args)} failed (exit {process.returncode}); last lines:\n" + "\n".join(tail[-15:])
+        )
+
+
+def build(settings: Settings, *, echo: Echo | None = None) -> Path:
+    """dbt build: seeds, models, tests and unit tests into build.duckdb (the one writer)."""
+    run_dbt(settings, "build", echo=echo)
+    return settings.build_db_path
+
+
+def manifest(settings: Settings, *, echo: Echo | None = None) -> Path:
+    """dbt parse: the manifest Cosmos renders the build DAG from (no database needed)."""
+    run_dbt(settings, "parse", echo=echo)
+    return settings.dbt_target_dir / "manifest.json"
+
+
+def validate(settings: Settings, run_id: str, *, echo: Echo | None = None) -> GateResult:
+    """The GX gate on the marts; raises ``expectations.gate.GateFailed`` when a rule is broken."""
+    from expectations.gate import validate_marts
+
+    result = validate_marts(settings, safe_run_id(run_id))
+    if echo:
+        echo("validate: " + result.describe().splitlines()[0])
+    return result
+
+
+def publish(settings: Settings, run_id: str, *, echo: Echo | None = None) -> PublishedSnapshot:
+    """Publish the validated marts (reads the gate result recorded for ``run_id``)."""
+    from expectations.gate import load_gate_result
+    from publish.snapshot import publish as publish_snapshot
+
+    gate_result = load_gate_result(settings, safe_run_id(run_id))
+    snapshot = publish_snapshot(settings, safe_run_id(run_id), gate_result)
+    if echo:
+        echo(f"publish: {snapshot.path} is now current")
+    return snapshot
+
+
+def docs(settings: Settings, *, echo: Echo | None = None) -> Path:
+    """dbt docs as one self-contained HTML file (opens from disk, no server needed)."""
+    run_dbt(settings, "docs", "generate", "--static", echo=echo)
+    return settings.dbt_target_dir / "static_index.html"

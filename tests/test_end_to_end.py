@@ -1,0 +1,135 @@
+"""End to end: the sample through both DAGs (Airflow, SQLite) to published figures the regions printed.
+
+Runs the README demo in a temporary root, then compares the published KPI table with every HR
+`actual` row of shared/domain/published_figures.csv at the rounding the report printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.hr.sample import FIGURE_ORGANISATIONS
+from regionkpi.demo import run_demo
+from regionkpi.settings import load_settings
+
+pytestmark = pytest.mark.slow
+
+FIGURES = Path(__file__).resolve().parents[2] / "shared" / "domain" / "published_figures.csv"
+
+#: How each printed HR figure maps to the published table: indicator by measure and unit.
+INDICATOR_BY_UNIT = {"%": "sick_leave_rate", "count": "leavers", "FTE": "full_time_equivalents"}
+
+
+def _indicator(row: dict[str, str]) -> str:
+    if "omsättning" in row["measure_sv"].lower():
+        return "staff_turnover_rate"
+    return INDICATOR_BY_UNIT[row["unit"]]
+
+
+def _decimals(text: str) -> int:
+    return max(0, -Decimal(text).as_tuple().exponent)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    keep = {k: os.environ.get(k) for k in ("REGIONKPI_ROOT", "REGIONKPI_PSEUDONYM_KEY", "REGIONKPI_ALLOW_DEV_KEY")}
+    os.environ["REGIONKPI_ROOT"] = str(root)
+    os.environ["REGIONKPI_PSEUDONYM_KEY"] = "end-to-end-test-key"
+    lines: list[str] = []
+    settings = load_settings()
+    try:
+        assert run_demo(settings, echo=lines.append) == 0
+    finally:
+        print("\n".join(lines))
+        for key, value in keep.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return settings, "\n".join(lines)
+
+
+def _hr_actual_rows() -> list[dict[str, str]]:
+    with FIGURES.open(encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r["domain"] == "hr" and r["scenario"] == "actual"]
+
+
+def test_every_hr_figure_is_reproduced_at_the_printed_rounding(demo):
+    settings, _ = demo
+    rows = _hr_actual_rows()
+    assert len(rows) >= 12
+    published = settings.published_dir / "current" / "marts.duckdb"
+    mismatches = []
+    with duckdb.connect(str(published), read_only=True) as connection:
+        for row in rows:
+            organisation_id = FIGURE_ORGANISATIONS[(row["region_id"], row["organisation"])]
+            found = connection.execute(
+                "select value, is_suppressed from kpi_indicator_values where region_id = ? and organisation_id = ? "
+                "and indicator_id = ? and period = ? and \"window\" = ? and gender = ? and age_band = 'all'",
+                [
+                    row["region_id"],
+                    organisation_id,
+                    _indicator(row),
+                    row["period_end"],
+                    row["window"],
+                    row["gender"],
+                ],
+            ).fetchall()
+            assert len(found) == 1, f"{row['figure_id']}: expected one published row, found {found}"
+            value, suppressed = found[0]
+            assert not suppressed, f"{row['figure_id']} is suppressed"
+            expected = Decimal(row["value"])
+            got = round(Decimal(str(value)), _decimals(row["value"]))
+            if got != expected:
+                mismatches.append(
+                    f"{row['figure_id']} {row['measure_sv']}: published {value} != printed {row['printed']}"
+                )
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_demo_reports_paths_and_the_broken_file(demo):
+    settings, output = demo
+    current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
+    manifest = json.loads((Path(current["path"]) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["row_counts"]["kpi_indicator_values"] > 1000
+    assert (Path(current["path"]) / "parquet" / "kpi_indicator_values.parquet").exists()
+    assert (settings.dbt_target_dir / "static_index.html").exists()
+    assert "Published snapshot" in output
+    assert "GX Data Docs" in output
+    reports = list(settings.quarantine_dir.rglob("*.report.txt"))
+    assert len(reports) == 1, "the sample's one broken file lands in quarantine with a report"
+    assert "REJECTED" in reports[0].read_text(encoding="utf-8")
+
+
+def test_no_personnummer_reaches_the_warehouse(demo):
+    """Every personnummer delivered (the archived originals hold them) is absent from raw and published data."""
+    settings, _ = demo
+    delivered: set[str] = set()
+    for path in settings.archive_dir.rglob("*.csv"):
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("cp1252")
+        for row in csv.DictReader(text.splitlines(), delimiter=";"):
+            if row.get("Personnummer"):
+                delivered |= {row["Personnummer"], row["Personnummer"].replace("-", "")}
+    assert len(delivered) > 1000
+    stored: set[str] = set()
+    with duckdb.connect() as connection:
+        raw_files = [str(p) for p in settings.raw_dir.rglob("*.parquet")]
+        frame = connection.execute("select * from read_parquet(?, union_by_name=true)", [raw_files]).df()
+        stored |= {str(v) for column in frame.columns for v in frame[column].unique()}
+        connection.execute(f"attach '{settings.published_dir / 'current' / 'marts.duckdb'}' as published (read_only)")
+        tables = connection.execute(
+            "select table_name from information_schema.tables where table_catalog = 'published'"
+        ).fetchall()
+        for (table,) in tables:
+            frame = connection.execute(f'select * from published."{table}"').df()
+            stored |= {str(v) for column in frame.columns for v in frame[column].unique()}
+    assert not delivered & stored
