@@ -54,6 +54,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        "REGIONKPI_TASK_RETRIES": os.environ.get("REGIONKPI_TASK_RETRIES", "0"),
         "REGIONKPI_ROOT": str(settings.root),
         "REGIONKPI_LANDING_DIR": str(settings.landing_dir),
         "REGIONKPI_WAREHOUSE_DIR": str(settings.warehouse_dir),

@@ -25,7 +25,9 @@ START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
-    "retries": 2,
+    # Retries cover passing trouble (a locked file, a full disk being cleaned); the demo and tests set
+    # REGIONKPI_TASK_RETRIES=0 so that a real failure fails at once instead of after the retry delays.
+    "retries": int(os.environ.get("REGIONKPI_TASK_RETRIES", "2")),
     "retry_delay": dt.timedelta(minutes=5),
 }
 
@@ -48,8 +50,10 @@ def cosmos_build_group(group_id: str = "dbt_build") -> Any:
     """The dbt project as an Airflow task group, rendered from the pre-built manifest (fast parse).
 
     Each node runs ``dbt build`` for itself in a subprocess (``TestBehavior.BUILD``: a model and its
-    tests are one task), in the one-slot writer pool. Run ``regionkpi manifest`` (``dbt parse``) to
-    create or refresh the manifest after changing the dbt project.
+    tests are one task), in the one-slot writer pool. Tests with several parents (relationships) run
+    as their own task once all parents are built; inside a parent's ``dbt build`` they would fail on
+    the parent that is not built yet. Run ``regionkpi manifest`` (``dbt parse``) to create or refresh
+    the manifest after changing the dbt project.
     """
     from cosmos import (
         DbtTaskGroup,
@@ -72,7 +76,13 @@ def cosmos_build_group(group_id: str = "dbt_build") -> Any:
             f"dbt manifest not found at {manifest_path}: run `regionkpi manifest` (dbt parse) before Airflow parses "
             "the build DAG"
         )
-    env = {**config.dbt_env(), "PATH": os.environ.get("PATH", "")}
+    # Cosmos runs each task in a temporary copy of the project and manages target/ and partial parsing
+    # itself: a shared DBT_TARGET_PATH would hand every task a partial-parse file that points into the
+    # first task's (deleted) copy.
+    env = {
+        **{k: v for k, v in config.dbt_env().items() if k not in {"DBT_TARGET_PATH", "DBT_LOG_PATH"}},
+        "PATH": os.environ.get("PATH", ""),
+    }
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
@@ -96,6 +106,7 @@ def cosmos_build_group(group_id: str = "dbt_build") -> Any:
             test_behavior=TestBehavior.BUILD,
             emit_datasets=False,
             enable_mock_profile=False,
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"pool": DBT_POOL, "install_deps": False},
     )

@@ -21,11 +21,17 @@ and its parts:
 * organisation: a node = its child nodes + the staff placed directly on it (per gender and age band).
   The directly placed staff are a part that is never published (the *remainder*).
 
-Whenever a group's total is published and exactly one of its parts is hidden, that part could be
-computed as total − published parts. So the smallest other published part (fewest employees, ties
-broken by the key) is suppressed too; when no published part is left, the total is suppressed
-instead (a node with a single child equals that child). Repeated over all groups of all three
-dimensions until nothing changes, because each new suppression can expose another group.
+Each group is one equation, total = parts (+ remainder). Whenever exactly one of its members is
+hidden, that member could be computed from the others:
+
+* a hidden part under a published total (the rule of docs/published_kpi_table.md): the smallest
+  other published part (fewest employees, ties broken by the key) is suppressed too; when no
+  published part is left, the total is suppressed instead (a node with a single child equals it);
+* a hidden total whose parts are all published (a total hidden as a part of another group would be
+  their sum): the smallest part is suppressed too.
+
+Repeated over all groups of all three dimensions until nothing changes, because each new
+suppression can expose another group. Suppression only ever grows, so the loop ends.
 
 The remainder (staff directly on a node) is never published. It counts as the hidden part that
 protects a single suppressed child: total − published children = child + remainder, which does not
@@ -33,9 +39,12 @@ reveal the child. When the remainder itself has ``threshold`` or fewer employees
 like a primary cell: if it is the only hidden part of a published total, the smallest child is
 suppressed. A remainder with more employees needs no protection of its own.
 
-Limits, by design of the rule (as in docs/published_kpi_table.md): the three dimensions are checked
-one group at a time, not as one system of equations, and different windows (month, ytd, r12) and
-hierarchy versions are not checked against each other.
+Limits, by design of the rule (docs/published_kpi_table.md): groups are checked one at a time, not
+as one system of equations. tests/test_suppression.py checks its hand-made tables against the whole
+system (a rank test) and finds nothing, but a rare combination of equations from several groups can
+still pin a figure (about one generated table in 300, there a small remainder). Different windows
+(month − ytd differences) and hierarchy versions (a unit that moved inside the window) are not
+checked against each other.
 """
 
 from __future__ import annotations
@@ -81,44 +90,34 @@ def suppress_cells(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> p
     if cells.duplicated(list(CELL_KEY)).any():
         raise ValueError("cells must have one row per " + " × ".join(CELL_KEY))
 
-    frame = cells.reset_index(drop=True)
-    headcount = frame["headcount"].to_numpy(dtype="int64")
+    headcount = cells["headcount"].to_numpy(dtype="int64")
     primary = headcount <= threshold
     suppressed = primary.copy()
 
-    members = _group_members(frame, threshold)
-    # Part order for "the smallest other part": fewest employees, then the cell key (deterministic).
-    members = members.sort_values(["group_id", "headcount", "tiebreak"], kind="stable").reset_index(drop=True)
-    group_ids = members["group_id"].to_numpy()
-    cell_ids = members["cell_id"].to_numpy()
-    roles = members["role"].to_numpy()
+    members = _Members.of(cells, threshold)
+    group_ids, cell_ids, roles = members.group_id, members.cell_id, members.role
     is_part = roles == _PART
     is_remainder = roles == _REMAINDER
-    remainder_is_sensitive = members["is_sensitive_remainder"].to_numpy()
-
-    # group ids are 0..n-1 and every group has exactly one total (see _group_members)
     group_count = int(group_ids.max()) + 1 if len(group_ids) else 0
     totals_of_groups = np.empty(group_count, dtype="int64")
     totals_of_groups[group_ids[roles == _TOTAL]] = cell_ids[roles == _TOTAL]
 
     while True:
-        part_hidden = np.zeros(len(members), dtype=bool)
-        part_hidden[is_part] = suppressed[cell_ids[is_part]]
-        part_hidden[is_remainder] = True
-        # a hidden member that must not be derivable: a suppressed cell or a small remainder
-        needs_protection = np.zeros(len(members), dtype=bool)
-        needs_protection[is_part] = suppressed[cell_ids[is_part]]
-        needs_protection[is_remainder] = remainder_is_sensitive[is_remainder]
+        # hidden members: suppressed cells (total or parts) and every remainder (never published)
+        hidden = np.ones(len(roles), dtype=bool)
+        hidden[~is_remainder] = suppressed[cell_ids[~is_remainder]]
+        # hidden members that must not be derivable: suppressed cells and small remainders
+        needs_protection = hidden & (~is_remainder | members.is_sensitive_remainder)
 
-        hidden_count = np.bincount(group_ids, weights=part_hidden, minlength=group_count)
+        hidden_count = np.bincount(group_ids, weights=hidden, minlength=group_count)
         protected_count = np.bincount(group_ids, weights=needs_protection, minlength=group_count)
-        total_published = ~suppressed[totals_of_groups]
-        exposed = total_published & (hidden_count == 1) & (protected_count == 1)
+        # total = parts + remainder: a single hidden member is that equation's only unknown
+        exposed = (hidden_count == 1) & (protected_count == 1)
         if not exposed.any():
             break
 
         # In each exposed group, the first published part in (headcount, key) order.
-        candidate = is_part & ~part_hidden & exposed[group_ids]
+        candidate = is_part & ~hidden & exposed[group_ids]
         candidate_groups, first = np.unique(group_ids[candidate], return_index=True)
         newly = cell_ids[np.flatnonzero(candidate)[first]]
         # Exposed groups without any published part left: hide the total instead.
@@ -133,115 +132,113 @@ def suppress_cells(cells: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> p
     return result
 
 
-def _group_members(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+class _Members:
     """All (total, parts) groups of the three additive dimensions as one long member table.
 
-    Columns: ``group_id``, ``cell_id`` (row position in ``frame``; -1 for a remainder), ``role``,
-    ``headcount``, ``tiebreak`` and ``is_sensitive_remainder``. Groups without a total cell or
-    without any part are left out: they constrain nothing.
+    Parallel arrays, sorted by group, then headcount, then the cell key (so the first published part
+    of a group is "the smallest other part", ties broken deterministically): ``group_id`` (0..n-1),
+    ``cell_id`` (row position in the input; the node's own cell for a remainder), ``role`` and
+    ``is_sensitive_remainder``. Only groups with one total and at least one other member are kept:
+    the others constrain nothing. Keys are integer codes, so this stays fast on large tables.
     """
-    cells = frame[list(CELL_KEY)].astype("object").copy()
-    cells["cell_id"] = np.arange(len(frame))
-    cells["headcount"] = frame["headcount"].to_numpy(dtype="int64")
-    cells["parent_organisation_id"] = frame["parent_organisation_id"].astype("object")
-    cells["tiebreak"] = _joined(cells, CELL_KEY)
-    direct = (
-        frame["direct_headcount"].fillna(0).to_numpy(dtype="int64")
-        if "direct_headcount" in frame.columns
-        else np.zeros(len(frame), dtype="int64")
-    )
 
-    groups: list[pd.DataFrame] = []
+    def __init__(
+        self, group_id: np.ndarray, cell_id: np.ndarray, role: np.ndarray, is_sensitive_remainder: np.ndarray
+    ) -> None:
+        self.group_id = group_id
+        self.cell_id = cell_id
+        self.role = role
+        self.is_sensitive_remainder = is_sensitive_remainder
 
-    # gender: T = K + M, per node and age band
-    groups.append(_dimension_groups(cells, "gender", GENDER_TOTAL, GENDER_PARTS, dimension="gender"))
-    # age band: all = the three bands, per node and gender
-    groups.append(_dimension_groups(cells, "age_band", AGE_TOTAL, AGE_PARTS, dimension="age"))
+    @classmethod
+    def of(cls, cells: pd.DataFrame, threshold: int) -> _Members:
+        n = len(cells)
+        cell_ids = np.arange(n, dtype="int64")
+        headcount = cells["headcount"].to_numpy(dtype="int64")
+        direct = (
+            cells["direct_headcount"].fillna(0).to_numpy(dtype="int64")
+            if "direct_headcount" in cells.columns
+            else np.zeros(n, dtype="int64")
+        )
+        slice_code = _codes(cells, SLICE_KEY)
+        node_code, nodes = pd.factorize(cells["organisation_id"], sort=True)
+        parent_code = pd.Index(nodes).get_indexer(cells["parent_organisation_id"].astype("object"))
+        gender = cells["gender"].astype("object").to_numpy()
+        age = cells["age_band"].astype("object").to_numpy()
+        gender_code, _ = pd.factorize(gender, sort=True)
+        age_code, _ = pd.factorize(age, sort=True)
+        # the lexicographic order of the cell key breaks ties between equally small parts
+        key_codes = [pd.factorize(cells[column], sort=True)[0] for column in CELL_KEY]
+        tiebreak = np.empty(n, dtype="int64")
+        tiebreak[np.lexsort(key_codes[::-1])] = cell_ids
 
-    # organisation: node = children + staff placed directly on it, per gender and age band
-    group_key = [*SLICE_KEY, "gender", "age_band"]
-    totals = cells[[*group_key, "organisation_id", "cell_id", "headcount", "tiebreak"]].rename(
-        columns={"organisation_id": "total_organisation_id"}
-    )
-    totals["group_label"] = "organisation|" + totals["tiebreak"]
-    parts = cells.loc[cells["parent_organisation_id"].notna()].merge(
-        totals[[*group_key, "total_organisation_id", "group_label"]],
-        left_on=[*group_key, "parent_organisation_id"],
-        right_on=[*group_key, "total_organisation_id"],
-        how="inner",
-    )
-    remainder = totals.loc[direct[totals["cell_id"].to_numpy()] > 0].copy()
-    remainder_headcount = direct[remainder["cell_id"].to_numpy()]
-    org_members = pd.concat(
-        [
-            _members(totals["group_label"], totals["cell_id"], _TOTAL, totals["headcount"], totals["tiebreak"]),
-            _members(parts["group_label"], parts["cell_id"], _PART, parts["headcount"], parts["tiebreak"]),
-            _members(
-                remainder["group_label"],
-                pd.Series(-1, index=remainder.index),
-                _REMAINDER,
-                pd.Series(remainder_headcount, index=remainder.index),
-                remainder["tiebreak"] + "|remainder",
-                sensitive=pd.Series(remainder_headcount <= threshold, index=remainder.index),
-            ),
-        ],
-        ignore_index=True,
-    )
-    groups.append(org_members)
-
-    members = pd.concat(groups, ignore_index=True)
-    # Keep only groups that have a total and at least one part (a cell or a remainder).
-    by_group = members.assign(is_total=members["role"] == _TOTAL).groupby("group_label")["is_total"]
-    totals_in_group = by_group.transform("sum")
-    members_in_group = by_group.transform("size")
-    members = members.loc[(totals_in_group == 1) & (members_in_group > 1)].copy()
-    members["group_id"] = pd.factorize(members["group_label"])[0]
-    return members.drop(columns="group_label")
-
-
-def _dimension_groups(
-    cells: pd.DataFrame, column: str, total_value: str, part_values: Sequence[str], dimension: str
-) -> pd.DataFrame:
-    """Groups where ``column`` = ``total_value`` is the total and ``part_values`` are the parts."""
-    other_key = [key for key in CELL_KEY if key != column]
-    relevant = cells.loc[cells[column].isin([total_value, *part_values])]
-    label = dimension + "|" + _joined(relevant, other_key)
-    role = np.where(relevant[column] == total_value, _TOTAL, _PART)
-    return pd.DataFrame(
-        {
-            "group_label": label.to_numpy(),
-            "cell_id": relevant["cell_id"].to_numpy(),
-            "role": role,
-            "headcount": relevant["headcount"].to_numpy(),
-            "tiebreak": relevant["tiebreak"].to_numpy(),
-            "is_sensitive_remainder": False,
+        radix = {
+            "slice": int(slice_code.max(initial=0)) + 2,
+            "node": len(nodes) + 2,
+            "gender": int(gender_code.max(initial=0)) + 2,
+            "age": int(age_code.max(initial=0)) + 2,
         }
-    )
+
+        def key(**codes: np.ndarray) -> np.ndarray:
+            """One integer per combination of codes (mixed radix; code -1 = none)."""
+            combined = np.zeros(n, dtype="int64")
+            for name, code in codes.items():
+                combined = combined * radix[name] + (code + 1)
+            return combined
+
+        labels, cells_of, roles, sensitive = [], [], [], []
+
+        def add(dimension: int, group: np.ndarray, rows: np.ndarray, role: np.ndarray, small: np.ndarray) -> None:
+            """Members ``rows`` of the groups ``group`` (one label per row) of one dimension (0, 1, 2)."""
+            labels.append(group * 3 + dimension)  # dimensions label their groups independently
+            cells_of.append(rows)
+            roles.append(role)
+            sensitive.append(small)
+
+        # gender: T = K + M, per node and age band
+        is_total = gender == GENDER_TOTAL
+        rows = np.flatnonzero(is_total | np.isin(gender, GENDER_PARTS))
+        group = key(slice=slice_code, node=node_code, age=age_code)
+        add(0, group[rows], rows, np.where(is_total[rows], _TOTAL, _PART), np.zeros(len(rows), bool))
+        # age band: all = the three bands, per node and gender
+        is_total = age == AGE_TOTAL
+        rows = np.flatnonzero(is_total | np.isin(age, AGE_PARTS))
+        group = key(slice=slice_code, node=node_code, gender=gender_code)
+        add(1, group[rows], rows, np.where(is_total[rows], _TOTAL, _PART), np.zeros(len(rows), bool))
+        # organisation: node = children + staff placed directly on it, per gender and age band; the
+        # group of a node is labelled by the node's own cell
+        own = pd.Index(key(slice=slice_code, node=node_code, gender=gender_code, age=age_code))
+        parent_cell = own.get_indexer(key(slice=slice_code, node=parent_code, gender=gender_code, age=age_code))
+        parent_cell[parent_code < 0] = -1
+        children = np.flatnonzero(parent_cell >= 0)
+        with_remainder = np.flatnonzero(direct > 0)
+        add(2, cell_ids, cell_ids, np.full(n, _TOTAL), np.zeros(n, bool))
+        add(2, parent_cell[children], children, np.full(len(children), _PART), np.zeros(len(children), bool))
+        add(
+            2,
+            with_remainder,
+            with_remainder,
+            np.full(len(with_remainder), _REMAINDER),
+            direct[with_remainder] <= threshold,
+        )
+
+        group_id = pd.factorize(np.concatenate(labels))[0]
+        cell_id = np.concatenate(cells_of)
+        role = np.concatenate(roles)
+        is_sensitive_remainder = np.concatenate(sensitive)
+
+        # Keep groups with exactly one total and at least one other member.
+        totals = np.bincount(group_id, weights=role == _TOTAL)
+        size = np.bincount(group_id)
+        keep = (totals[group_id] == 1) & (size[group_id] > 1)
+        group_id = pd.factorize(group_id[keep])[0]
+        cell_id, role, is_sensitive_remainder = cell_id[keep], role[keep], is_sensitive_remainder[keep]
+        part_headcount = np.where(role == _REMAINDER, direct[cell_id], headcount[cell_id])
+
+        order = np.lexsort((tiebreak[cell_id], part_headcount, group_id))
+        return cls(group_id[order], cell_id[order], role[order], is_sensitive_remainder[order])
 
 
-def _members(
-    label: pd.Series,
-    cell_id: pd.Series,
-    role: int,
-    headcount: pd.Series,
-    tiebreak: pd.Series,
-    sensitive: pd.Series | None = None,
-) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "group_label": label.to_numpy(),
-            "cell_id": cell_id.to_numpy(dtype="int64"),
-            "role": role,
-            "headcount": headcount.to_numpy(dtype="int64"),
-            "tiebreak": tiebreak.to_numpy(),
-            "is_sensitive_remainder": False if sensitive is None else sensitive.to_numpy(dtype=bool),
-        }
-    )
-
-
-def _joined(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    """The columns' values as one text key per row, ``|``-separated (vectorised)."""
-    joined = frame[columns[0]].astype(str)
-    for column in columns[1:]:
-        joined = joined + "|" + frame[column].astype(str)
-    return joined
+def _codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One integer code per distinct combination of ``columns``."""
+    return frame.groupby(list(columns), sort=True, dropna=False).ngroup().to_numpy(dtype="int64")

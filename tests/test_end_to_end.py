@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from ingest.hr.sample import FIGURE_ORGANISATIONS
+from ingest.textio import inspect_file
 from regionkpi.demo import run_demo
 from regionkpi.settings import load_settings
 
@@ -114,8 +115,7 @@ def test_no_personnummer_reaches_the_warehouse(demo):
     settings, _ = demo
     delivered: set[str] = set()
     for path in settings.archive_dir.rglob("*.csv"):
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("cp1252")
+        text = path.read_text(encoding=inspect_file(path).encoding)
         for row in csv.DictReader(text.splitlines(), delimiter=";"):
             if row.get("Personnummer"):
                 delivered |= {row["Personnummer"], row["Personnummer"].replace("-", "")}
