@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -128,6 +129,8 @@ def make_context(gx_dir: Path | None = None) -> AbstractDataContext:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # GX logs every ephemeral context's temporary docs folder at INFO; that says nothing to a reader.
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     if gx_dir is None:
         context = gx.get_context(mode="ephemeral")
     else:

@@ -26,7 +26,7 @@ _PERIOD = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])$")
 SUPPRESSED = ".."
 NOT_APPLICABLE = "."
 
-_DECIMALS = {"%": 1, "FTE": 1}
+_DECIMALS = {"%": 2, "FTE": 1}
 
 
 class NothingPublishedError(FileNotFoundError):
@@ -130,27 +130,29 @@ _COLUMNS = (
 )
 
 
-def format_kpi_table(df: pd.DataFrame) -> str:
-    """A compact plain-text table of published KPI rows (as returned by :func:`published_kpis`)."""
+def format_kpi_table(df: pd.DataFrame, extra_columns: tuple[tuple[str, str], ...] = ()) -> str:
+    """A compact plain-text table of published KPI rows (as returned by :func:`published_kpis`);
+    ``extra_columns`` appends (header, frame column) pairs, e.g. the figure a report printed."""
     if df.empty:
         return "(no rows)"
+    columns = (*_COLUMNS, *((header, column, True) for header, column in extra_columns))
     rows = []
     for record in df.to_dict("records"):
         cells = []
-        for _, column, _ in _COLUMNS:
+        for _, column, _ in columns:
             if column is None:
                 cells.append(format_value(record.get("value"), record.get("unit"), record.get("is_suppressed")))
             else:
                 value = record.get(column)
                 cells.append("" if _is_missing(value) else str(value))
         rows.append(cells)
-    headers = [header for header, _, _ in _COLUMNS]
+    headers = [header for header, _, _ in columns]
     widths = [max(len(headers[i]), *(len(row[i]) for row in rows)) for i in range(len(headers))]
 
     def line(cells: list[str]) -> str:
         parts = [
             cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, (_, _, right) in zip(cells, widths, _COLUMNS, strict=True)
+            for cell, width, (_, _, right) in zip(cells, widths, columns, strict=True)
         ]
         return "  ".join(parts).rstrip()
 

@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        logging.getLogger("ingest").setLevel(logging.ERROR)  # the progress lines already say it
     settings = load_settings()
     try:
         return args.handler(settings, args)

@@ -22,16 +22,29 @@ from regionkpi.settings import Settings
 
 #: Figures the regions printed in their own reports (shared/domain/published_figures.csv, domain hr).
 SHOWCASE = [
-    ("0013", "Regionkontoret", "sick_leave_rate", "2021-04", "r12", "T"),
-    ("0013", "Regionkontoret", "sick_leave_rate", "2020-04", "r12", "T"),
-    ("0013", "Regionkontoret", "staff_turnover_rate", "2021-04", "ytd", "T"),
-    ("0013", "Regionkontoret", "leavers", "2021-04", "ytd", "T"),
-    ("0017", "Regionledningskontoret", "sick_leave_rate", "2023-08", "ytd", None),
-    ("0017", "Region Värmland", "sick_leave_rate", "2023-08", "ytd", None),
-    ("0006", "Länstrafiken", "sick_leave_rate", "2020-12", "year", "T"),
-    ("0006", "Länstrafiken", "full_time_equivalents", "2020-12", "year", "T"),
-    ("0006", "Regionledningskontor med verksamhetsnära funktion", "sick_leave_rate", "2020-12", "year", "T"),
-    ("0006", "Regionledningskontor med verksamhetsnära funktion", "full_time_equivalents", "2020-12", "year", "T"),
+    # region, organisation, indicator, period, window, gender, as the report printed it
+    ("0013", "Regionkontoret", "sick_leave_rate", "2021-04", "r12", "T", "2,59 %"),
+    ("0013", "Regionkontoret", "sick_leave_rate", "2020-04", "r12", "T", "2,48 %"),
+    ("0013", "Regionkontoret", "staff_turnover_rate", "2021-04", "ytd", "T", "9,04 %"),
+    ("0013", "Regionkontoret", "leavers", "2021-04", "ytd", "T", "11"),
+    ("0017", "Regionledningskontoret", "sick_leave_rate", "2023-08", "ytd", "T", "2,8 %"),
+    ("0017", "Regionledningskontoret", "sick_leave_rate", "2023-08", "ytd", "K", "3,2 %"),
+    ("0017", "Regionledningskontoret", "sick_leave_rate", "2023-08", "ytd", "M", "2,4 %"),
+    ("0017", "Region Värmland", "sick_leave_rate", "2023-08", "ytd", "T", "6,1 %"),
+    ("0017", "Region Värmland", "sick_leave_rate", "2023-08", "ytd", "K", "6,7 %"),
+    ("0017", "Region Värmland", "sick_leave_rate", "2023-08", "ytd", "M", "3,9 %"),
+    ("0006", "Länstrafiken", "sick_leave_rate", "2020-12", "year", "T", "3 %"),
+    ("0006", "Länstrafiken", "full_time_equivalents", "2020-12", "year", "T", "89,1"),
+    ("0006", "Regionledningskontor med verksamhetsnära funktion", "sick_leave_rate", "2020-12", "year", "T", "3,3 %"),
+    (
+        "0006",
+        "Regionledningskontor med verksamhetsnära funktion",
+        "full_time_equivalents",
+        "2020-12",
+        "year",
+        "T",
+        "ca 410",
+    ),
 ]
 
 BANNER = """
@@ -140,7 +153,7 @@ def run_demo(settings: Settings, echo: Echo) -> int:
 
     echo("5/5 published KPIs (the figures the regions printed in their own reports)")
     rows = []
-    for region, organisation, indicator, period, window, gender in SHOWCASE:
+    for region, organisation, indicator, period, window, gender, printed in SHOWCASE:
         frame = published_kpis(
             settings,
             region_id=region,
@@ -151,10 +164,10 @@ def run_demo(settings: Settings, echo: Echo) -> int:
             gender=gender,
         )
         frame = frame[(frame["age_band"] == "all") & (frame["organisation_name"] == organisation)]
-        rows.append(frame)
+        rows.append(frame.assign(printed=printed))
     import pandas as pd
 
-    echo(format_kpi_table(pd.concat(rows, ignore_index=True)))
+    echo(format_kpi_table(pd.concat(rows, ignore_index=True), extra_columns=(("in the report", "printed"),)))
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
     gate = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
     echo("")

@@ -67,6 +67,7 @@ def run_dbt(settings: Settings, *args: str, echo: Echo | None = None) -> None:
     """Run a dbt command in a subprocess against the project, streaming its log lines to ``echo``."""
     command = [
         dbt_executable(),
+        *([] if sys.stdout.isatty() else ["--no-use-colors"]),
         *args,
         "--project-dir",
         str(settings.dbt_project_dir),

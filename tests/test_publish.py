@@ -318,7 +318,7 @@ def test_query_and_format_show_suppressed_cells_as_dots(tmp_path: Path) -> None:
         assert " .. " in line and " 0 " not in line and "0,0" not in line
 
     region = format_kpi_table(published_kpis(settings, region_id="0013", organisation="R13"))
-    assert "4,7" in region  # 4.6875 % with one decimal and a decimal comma
+    assert "4,69" in region  # 4.6875 % with two decimals and a decimal comma
     assert "1 234,5" in region  # thousands separated by a space
     assert format_kpi_table(published_kpis(settings, region_id="0006")) == "(no rows)"
 
