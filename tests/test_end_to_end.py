@@ -101,6 +101,7 @@ def test_demo_reports_paths_and_the_broken_file(demo):
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
     manifest = json.loads((Path(current["path"]) / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["row_counts"]["kpi_indicator_values"] > 1000
+    assert "fct_sick_leave" not in manifest["row_counts"], "the unsuppressed fact is never published"
     assert (Path(current["path"]) / "parquet" / "kpi_indicator_values.parquet").exists()
     assert (settings.dbt_target_dir / "static_index.html").exists()
     assert "Published snapshot" in output

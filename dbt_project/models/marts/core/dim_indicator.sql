@@ -1,0 +1,12 @@
+-- One row per indicator (mätetal) of the catalogue seed: names, unit, direction, Kolada id.
+select
+    cast(indicator_id as varchar) as indicator_id,
+    name_sv,
+    name_en,
+    cast(unit as varchar) as unit,
+    direction,
+    cast(kolada_kpi_id as varchar) as kolada_kpi_id,
+    numerator_definition,
+    denominator_definition,
+    definition
+from {{ ref('indicators') }}

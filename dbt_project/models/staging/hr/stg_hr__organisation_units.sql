@@ -1,0 +1,40 @@
+-- One row per region × unit × validity interval, from the region's latest organisation delivery.
+-- Each delivery is the complete history, so the latest one replaces the earlier ones as a whole.
+with
+
+source as (
+
+    select * from {{ source('hr', 'organisation') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        max(_delivery_seq) over (partition by region_id) as latest_delivery_seq
+    from source
+
+),
+
+latest_delivery as (
+
+    select
+        cast(region_id as varchar) as region_id,
+        cast(unit_code as varchar) as unit_code,
+        cast(unit_name as varchar) as unit_name,
+        cast(parent_unit_code as varchar) as parent_unit_code,
+        cast(organisation_level as varchar) as organisation_level,
+        cast(valid_from as date) as valid_from,
+        cast(valid_to as date) as valid_to,
+        cast(source_line as integer) as source_line,
+        cast(_delivery_seq as bigint) as delivery_seq,
+        cast(_delivery_id as varchar) as delivery_id,
+        cast(_source_file as varchar) as source_file,
+        cast(_ingested_at as timestamp) as ingested_at
+    from ranked
+    where _delivery_seq = latest_delivery_seq
+
+)
+
+select * from latest_delivery

@@ -1,0 +1,370 @@
+"""Small, hand-made raw layers for running dbt on a temporary warehouse.
+
+The files follow docs/raw_layer.md exactly (column names, Arrow types, file layout
+``raw/<source>/<region_id>/<delivery_seq:06d>_<sha256[:12]>.parquet``), so dbt reads them the way it
+reads what ingest writes. The fixture is small enough to compute every pinned figure by hand; the
+arithmetic lives in tests/test_dbt_project.py next to each assertion.
+
+Two regions:
+
+* Halland (0013), 2020-01 .. 2021-04, every month delivered::
+
+      RH  Region Halland (region)
+      ├── RS  Regionstyrelsen (board)
+      │   ├── RK  Regionkontoret (administration)
+      │   │   ├── U100 Ekonomienheten   20 staff, 160 h, 4 h sick; eu100_20 long-term sick (160 h,
+      │   │   │                         day 60+) from 2021-01; eu100_19 leaves 2021-02-15;
+      │   │   │                         eu100_01 moves from age band -29 to 30-49 in 2020-07
+      │   │   ├── U200 HR-enheten       12 staff (one hourly with a schedule), 80 h, 8 h sick
+      │   │   └── U300 IT-enheten       15 staff, 120 h, 12 h sick (day 15-59); moves to SF 2020-06-01
+      │   ├── U800 Kommunikation        11 staff, 160 h, 8 h sick
+      │   └── U900 Revisionskontoret     3 staff, 160 h, 16 h sick  (primary suppression)
+      └── SN  Servicenämnden (board)
+          └── SF  Serviceförvaltningen (administration)   2 staff placed directly on it, 160 h
+              └── U400 Lokalvård        14 staff, 160 h, no sick leave
+
+  plus a contractor on U100 and an hourly employee without a schedule on U200 (both excluded).
+  2021-03 is delivered twice: the first delivery has wrong sick hours and an extra employee
+  (eu100_99); the re-delivery must replace it as a whole. The organisation is delivered twice: the
+  first delivery names RK "Regionkontoret (gammalt namn)" and lacks the move of U300.
+
+* Värmland (0017), 2023-01 .. 2023-04 and 2023-06 .. 2023-08 (May never delivered)::
+
+      R17 Region Värmland → RSV Regionstyrelsen → RLK Regionledningskontoret
+          ├── V10 Digitalisering   25 staff (15 K with 8 h sick, 10 M with 4 h sick), 160 h
+          ├── V20 Juridik          11 staff (6 K, 5 M), 160 h, 16 h sick
+          └── V30 Avvecklad enhet  closed 2022-12-31, yet payroll still places one woman (160 h,
+                                   no sick leave) on it: she counts on the region node only
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+
+# Delivery columns carried by every raw table (docs/raw_layer.md).
+_DELIVERY_FIELDS = [
+    pa.field("region_id", pa.string()),
+    pa.field("source_line", pa.int32()),
+    pa.field("_delivery_seq", pa.int64()),
+    pa.field("_delivery_id", pa.string()),
+    pa.field("_source_file", pa.string()),
+    pa.field("_ingested_at", pa.timestamp("us")),
+]
+
+HR_SICK_LEAVE_SCHEMA = pa.schema(
+    [
+        *_DELIVERY_FIELDS,
+        pa.field("period_month", pa.date32()),
+        pa.field("employee_key", pa.string()),
+        pa.field("unit_code", pa.string()),
+        pa.field("employment_type", pa.string()),
+        pa.field("employment_start_date", pa.date32()),
+        pa.field("employment_end_date", pa.date32()),
+        pa.field("gender", pa.string()),
+        pa.field("age_band", pa.string()),
+        pa.field("ordinary_hours", pa.float64()),
+        pa.field("sick_hours", pa.float64()),
+        pa.field("sick_hours_days_1_14", pa.float64()),
+        pa.field("sick_hours_days_15_59", pa.float64()),
+        pa.field("sick_hours_days_60_plus", pa.float64()),
+    ]
+)
+
+ORGANISATION_SCHEMA = pa.schema(
+    [
+        *_DELIVERY_FIELDS,
+        pa.field("unit_code", pa.string()),
+        pa.field("unit_name", pa.string()),
+        pa.field("parent_unit_code", pa.string()),
+        pa.field("organisation_level", pa.string()),
+        pa.field("valid_from", pa.date32()),
+        pa.field("valid_to", pa.date32()),
+    ]
+)
+
+SCHEMAS = {"hr_sick_leave": HR_SICK_LEAVE_SCHEMA, "organisation": ORGANISATION_SCHEMA}
+
+AGE_BANDS = ("-29", "30-49", "50-")
+
+
+def employee_key(label: str) -> str:
+    """A stand-in for ingest's keyed hash: 64 hex digits, stable per label."""
+    return hashlib.sha256(f"fixture:{label}".encode()).hexdigest()
+
+
+def write_delivery(
+    warehouse_dir: Path, source: str, region_id: str, delivery_seq: int, rows: Iterable[Mapping[str, Any]]
+) -> Path:
+    """Write one delivery as ingest does: one Parquet file, delivery columns filled in."""
+    rows = list(rows)
+    digest = hashlib.sha256(f"{source}|{region_id}|{delivery_seq}|{len(rows)}".encode()).hexdigest()
+    source_file = f"{source}_{region_id}_{delivery_seq}.csv"
+    # TIMESTAMP without zone, in UTC (docs/raw_layer.md); one day between deliveries
+    ingested_at = (datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(days=delivery_seq)).replace(tzinfo=None)
+    full_rows = [
+        {
+            "region_id": region_id,
+            "source_line": line,
+            "_delivery_seq": delivery_seq,
+            "_delivery_id": digest[:16],
+            "_source_file": source_file,
+            "_ingested_at": ingested_at,
+            **row,
+        }
+        for line, row in enumerate(rows, start=2)
+    ]
+    schema = SCHEMAS[source]
+    table = pa.Table.from_pylist(full_rows, schema=schema)
+    path = warehouse_dir / "raw" / source / region_id / f"{delivery_seq:06d}_{digest[:12]}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def months(first: date, last: date) -> list[date]:
+    """First days of the months from ``first`` to ``last`` inclusive."""
+    result, current = [], first
+    while current <= last:
+        result.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return result
+
+
+@dataclass(frozen=True)
+class Staff:
+    """One fixture employee: constant hours per month unless a rule below says otherwise."""
+
+    label: str
+    unit_code: str
+    gender: str
+    age_band: str
+    ordinary_hours: float
+    sick_hours: float
+    spell: str = "days_1_14"  # which split column holds the sick hours
+    employment_type: str = "monthly_paid"
+    end_date: date | None = None
+
+
+def _unit_staff(
+    unit_code: str, count: int, women: int, ordinary: float, sick: float, spell: str = "days_1_14"
+) -> list[Staff]:
+    """``count`` employees, the first ``women`` K, the rest M; age bands cycle -29, 30-49, 50-."""
+    prefix = "e" + unit_code.lower()
+    return [
+        Staff(
+            label=f"{prefix}_{number:02d}",
+            unit_code=unit_code,
+            gender="K" if number <= women else "M",
+            age_band=AGE_BANDS[(number - 1) % 3],
+            ordinary_hours=ordinary,
+            sick_hours=sick,
+            spell=spell,
+        )
+        for number in range(1, count + 1)
+    ]
+
+
+def _row(staff: Staff, month: date, *, sick: float | None = None, spell: str | None = None) -> dict[str, Any]:
+    sick_hours = staff.sick_hours if sick is None else sick
+    spell = spell or staff.spell
+    return {
+        "period_month": month,
+        "employee_key": employee_key(staff.label),
+        "unit_code": staff.unit_code,
+        "employment_type": staff.employment_type,
+        "employment_start_date": date(2010, 1, 1),
+        "employment_end_date": staff.end_date,
+        "gender": staff.gender,
+        "age_band": staff.age_band,
+        "ordinary_hours": staff.ordinary_hours,
+        "sick_hours": sick_hours,
+        "sick_hours_days_1_14": sick_hours if spell == "days_1_14" else 0.0,
+        "sick_hours_days_15_59": sick_hours if spell == "days_15_59" else 0.0,
+        "sick_hours_days_60_plus": sick_hours if spell == "days_60_plus" else 0.0,
+    }
+
+
+def _org(
+    code: str, name: str, parent: str | None, level: str, valid_from: date, valid_to: date | None = None
+) -> dict[str, Any]:
+    return {
+        "unit_code": code,
+        "unit_name": name,
+        "parent_unit_code": parent,
+        "organisation_level": level,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
+
+
+ORIGIN = date(2019, 1, 1)
+MOVE_DATE = date(2020, 6, 1)
+
+
+def halland_organisation(*, corrected: bool) -> list[dict[str, Any]]:
+    """Halland's tree; the first (uncorrected) delivery has an old name and no move of U300."""
+    rows = [
+        _org("RH", "Region Halland", None, "region", ORIGIN),
+        _org("RS", "Regionstyrelsen", "RH", "board", ORIGIN),
+        _org("RK", "Regionkontoret" if corrected else "Regionkontoret (gammalt namn)", "RS", "administration", ORIGIN),
+        _org("U100", "Ekonomienheten", "RK", "unit", ORIGIN),
+        _org("U200", "HR-enheten", "RK", "unit", ORIGIN),
+        _org("U800", "Kommunikation", "RS", "unit", ORIGIN),
+        _org("U900", "Revisionskontoret", "RS", "unit", ORIGIN),
+        _org("SN", "Servicenämnden", "RH", "board", ORIGIN),
+        _org("SF", "Serviceförvaltningen", "SN", "administration", ORIGIN),
+        _org("U400", "Lokalvård", "SF", "unit", ORIGIN),
+    ]
+    if corrected:
+        rows += [
+            _org("U300", "IT-enheten", "RK", "unit", ORIGIN, date(2020, 5, 31)),
+            _org("U300", "IT-enheten", "SF", "unit", MOVE_DATE),
+        ]
+    else:
+        rows.append(_org("U300", "IT-enheten", "RK", "unit", ORIGIN))
+    return rows
+
+
+def halland_staff() -> list[Staff]:
+    staff = [
+        *_unit_staff("U100", 20, women=12, ordinary=160, sick=4),
+        *_unit_staff("U200", 12, women=6, ordinary=80, sick=8),
+        *_unit_staff("U300", 15, women=8, ordinary=120, sick=12, spell="days_15_59"),
+        *_unit_staff("U400", 14, women=7, ordinary=160, sick=0),
+        *_unit_staff("SF", 2, women=1, ordinary=160, sick=0),
+        *_unit_staff("U800", 11, women=6, ordinary=160, sick=8),
+        *_unit_staff("U900", 3, women=2, ordinary=160, sick=16),
+        Staff("contractor_u100", "U100", "M", "50-", 100, 50, employment_type="contractor"),
+        Staff("unscheduled_u200", "U200", "K", "-29", 40, 40, employment_type="hourly_unscheduled"),
+    ]
+    by_label = {member.label: member for member in staff}
+    # eu100_19 leaves on 2021-02-15; e200_12 is paid by the hour with a schedule (in the population).
+    by_label["eu100_19"] = replace(by_label["eu100_19"], end_date=date(2021, 2, 15))
+    by_label["eu200_12"] = replace(by_label["eu200_12"], employment_type="hourly_scheduled")
+    return list(by_label.values())
+
+
+#: eu100_01 turns 30 in July 2020 (age on the last day of the month): band -29 until June, 30-49 from July.
+BIRTHDAY_MONTH = date(2020, 7, 1)
+
+
+def halland_rows(month: date) -> list[dict[str, Any]]:
+    """The correct rows of one Halland month."""
+    rows = []
+    for member in halland_staff():
+        if member.end_date is not None and month > member.end_date:
+            continue
+        if member.label == "eu100_01" and month >= BIRTHDAY_MONTH:
+            member = replace(member, age_band="30-49")
+        if member.label == "eu100_20" and month >= date(2021, 1, 1):
+            rows.append(_row(member, month, sick=160.0, spell="days_60_plus"))
+        else:
+            rows.append(_row(member, month))
+    return rows
+
+
+def halland_wrong_march_rows() -> list[dict[str, Any]]:
+    """The first delivery of 2021-03: every sick figure 100 h and an employee who does not exist."""
+    month = date(2021, 3, 1)
+    wrong = {"sick_hours": 100.0, "sick_hours_days_1_14": 100.0, "sick_hours_days_15_59": 0.0}
+    rows = [{**row, **wrong, "sick_hours_days_60_plus": 0.0} for row in halland_rows(month)]
+    ghost = Staff("eu100_99", "U100", "K", "30-49", 160, 0)
+    return [*rows, _row(ghost, month)]
+
+
+def varmland_organisation() -> list[dict[str, Any]]:
+    return [
+        _org("R17", "Region Värmland", None, "region", ORIGIN),
+        _org("RSV", "Regionstyrelsen", "R17", "board", ORIGIN),
+        _org("RLK", "Regionledningskontoret", "RSV", "administration", ORIGIN),
+        _org("V10", "Digitalisering", "RLK", "unit", ORIGIN),
+        _org("V20", "Juridik", "RLK", "unit", ORIGIN),
+        _org("V30", "Avvecklad enhet", "RLK", "unit", ORIGIN, date(2022, 12, 31)),
+    ]
+
+
+def varmland_rows(month: date) -> list[dict[str, Any]]:
+    staff = [
+        *_unit_staff("V10", 15, women=15, ordinary=160, sick=8),
+        *[Staff(f"ev10_m{number:02d}", "V10", "M", AGE_BANDS[(number - 1) % 3], 160, 4) for number in range(1, 11)],
+        *_unit_staff("V20", 11, women=6, ordinary=160, sick=16),
+        # payroll still places one employee on V30, closed at the end of 2022
+        Staff("ev30_01", "V30", "K", "50-", 160, 0),
+    ]
+    return [_row(member, month) for member in staff]
+
+
+def write_hand_made_fixture(warehouse_dir: Path) -> None:
+    """Write the two-region fixture described in the module docstring into ``warehouse_dir/raw``."""
+    halland_2020 = months(date(2020, 1, 1), date(2020, 12, 1))
+    halland_2021_q1 = months(date(2021, 1, 1), date(2021, 2, 1))
+    # Sequence numbers are the ledger's: global and increasing in delivery order.
+    write_delivery(warehouse_dir, "organisation", "0013", 1, halland_organisation(corrected=False))
+    write_delivery(warehouse_dir, "hr_sick_leave", "0013", 2, [r for m in halland_2020 for r in halland_rows(m)])
+    write_delivery(
+        warehouse_dir,
+        "hr_sick_leave",
+        "0013",
+        3,
+        [*[r for m in halland_2021_q1 for r in halland_rows(m)], *halland_wrong_march_rows()],
+    )
+    write_delivery(warehouse_dir, "organisation", "0013", 4, halland_organisation(corrected=True))
+    write_delivery(warehouse_dir, "hr_sick_leave", "0013", 5, halland_rows(date(2021, 3, 1)))
+    write_delivery(warehouse_dir, "hr_sick_leave", "0013", 6, halland_rows(date(2021, 4, 1)))
+
+    write_delivery(warehouse_dir, "organisation", "0017", 7, varmland_organisation())
+    write_delivery(
+        warehouse_dir,
+        "hr_sick_leave",
+        "0017",
+        8,
+        [r for m in months(date(2023, 1, 1), date(2023, 4, 1)) for r in varmland_rows(m)],
+    )
+    write_delivery(
+        warehouse_dir,
+        "hr_sick_leave",
+        "0017",
+        9,
+        [r for m in months(date(2023, 6, 1), date(2023, 8, 1)) for r in varmland_rows(m)],
+    )
+
+
+def dbt_env(warehouse_dir: Path, work_dir: Path) -> dict[str, str]:
+    """Environment for a dbt subprocess that writes nothing inside the repository."""
+    return {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "REGIONKPI_WAREHOUSE_DIR": str(warehouse_dir),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(work_dir / "dbt_target"),
+        "DBT_LOG_PATH": str(work_dir / "dbt_logs"),
+        "DBT_PARTIAL_PARSE": "false",
+    }
+
+
+def run_dbt(args: list[str], env: Mapping[str, str], timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run the project's dbt in a subprocess, as Airflow does; output captured for assertions."""
+    return subprocess.run(
+        [str(DBT_EXECUTABLE), *args, "--project-dir", str(DBT_PROJECT_DIR)],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

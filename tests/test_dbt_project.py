@@ -1,0 +1,423 @@
+"""The dbt project end to end on the hand-made fixture of tests/dbt_fixtures.py.
+
+One ``dbt build`` (seeds, models, data tests and the YAML unit tests) runs in a temporary warehouse
+and every test reads the resulting build.duckdb. The expected figures are computed by hand from the
+fixture, with the arithmetic written out next to each assertion.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.dbt_fixtures import dbt_env, run_dbt, write_hand_made_fixture
+
+pytestmark = pytest.mark.slow
+
+INDICATORS = (
+    "sick_leave_rate",
+    "long_term_sick_leave_share",
+    "leavers",
+    "average_headcount",
+    "staff_turnover_rate",
+    "full_time_equivalents",
+)
+
+#: docs/published_kpi_table.md, in order.
+PUBLISHED_COLUMNS = [
+    ("region_id", "VARCHAR"),
+    ("region_name", "VARCHAR"),
+    ("organisation_id", "VARCHAR"),
+    ("organisation_name", "VARCHAR"),
+    ("organisation_level", "VARCHAR"),
+    ("indicator_id", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("window", "VARCHAR"),
+    ("gender", "VARCHAR"),
+    ("age_band", "VARCHAR"),
+    ("value", "DOUBLE"),
+    ("numerator", "DOUBLE"),
+    ("denominator", "DOUBLE"),
+    ("unit", "VARCHAR"),
+    ("is_suppressed", "BOOLEAN"),
+    ("suppression_reason", "VARCHAR"),
+]
+
+
+@dataclass(frozen=True)
+class Build:
+    warehouse_dir: Path
+    work_dir: Path
+    env: dict[str, str]
+    output: str
+    seconds: float
+
+    def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse_dir / "build.duckdb"), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).fetchall()
+
+    def kpi(
+        self,
+        organisation_id: str,
+        indicator_id: str,
+        period: str,
+        window: str,
+        gender: str = "T",
+        age_band: str = "all",
+    ) -> dict:
+        """The one published row of a cell and indicator, as a dict."""
+        with duckdb.connect(str(self.warehouse_dir / "build.duckdb"), read_only=True) as connection:
+            frame = connection.execute(
+                "select * from marts.kpi_indicator_values where organisation_id = ? and indicator_id = ? "
+                'and period = ? and "window" = ? and gender = ? and age_band = ?',
+                [organisation_id, indicator_id, period, window, gender, age_band],
+            ).df()
+        assert len(frame) == 1, f"expected one row for {organisation_id} {indicator_id} {period} {window}"
+        return frame.iloc[0].to_dict()
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Build:
+    work_dir = tmp_path_factory.mktemp("dbt_project")
+    warehouse_dir = work_dir / "warehouse"
+    write_hand_made_fixture(warehouse_dir)
+    env = dbt_env(warehouse_dir, work_dir)
+    started = time.monotonic()
+    result = run_dbt(["build"], env)
+    seconds = time.monotonic() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-6000:]
+    return Build(warehouse_dir, work_dir, env, output, seconds)
+
+
+def test_build_passes_with_every_data_test_and_unit_test(build: Build) -> None:
+    assert "ERROR=0" in build.output
+    # the one warning: Värmland's employee on the closed unit V30
+    assert "WARN=1" in build.output
+    assert "warn_employee_units_missing_from_organisation" in build.output
+    passed_unit_tests = [line for line in build.output.splitlines() if " PASS " in line and "::test_" in line]
+    assert len(passed_unit_tests) == 3, build.output[-3000:]
+    assert "test_indicator_formulas_on_hand_computed_cells" in build.output
+    print(f"dbt build on the fixture took {build.seconds:.1f} s")
+
+
+def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build) -> None:
+    schemas = {
+        schema
+        for (schema,) in build.query(
+            "select distinct table_schema from information_schema.tables where table_catalog = 'build'"
+        )
+    }
+    assert schemas == {"seeds", "staging", "intermediate", "marts", "restricted"}
+    marts = {
+        name for (name,) in build.query("select table_name from information_schema.tables where table_schema = 'marts'")
+    }
+    assert marts == {
+        "dim_age_band",
+        "dim_gender",
+        "dim_indicator",
+        "dim_organisation",
+        "dim_period",
+        "dim_region",
+        "kpi_indicator_values",
+    }
+    # Everything in `marts` is published; the unsuppressed fact (health data) must never be there.
+    restricted = {
+        name
+        for (name,) in build.query("select table_name from information_schema.tables where table_schema = 'restricted'")
+    }
+    assert restricted == {"fct_sick_leave"}
+
+
+def test_published_table_has_exactly_the_contract_columns(build: Build) -> None:
+    columns = build.query(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'kpi_indicator_values' order by ordinal_position"
+    )
+    assert columns == PUBLISHED_COLUMNS
+
+
+def test_codes_stay_text(build: Build) -> None:
+    assert build.query("select distinct region_id from marts.kpi_indicator_values order by 1") == [("0013",), ("0017",)]
+    assert build.query("select region_id, region_name from marts.dim_region where region_id = '0006'") == [
+        ("0006", "Region Jönköpings län")
+    ]
+    assert build.query("select kolada_kpi_id from marts.dim_indicator where indicator_id = 'sick_leave_rate'") == [
+        ("N60030",)
+    ]
+
+
+def test_parent_rate_is_the_ratio_of_the_sums(build: Build) -> None:
+    # RK in March 2020 = U100 (20 × 4 h of 20 × 160 h) + U200 (12 × 8 of 12 × 80) + U300 (15 × 12 of 15 × 120);
+    # the mean of the three unit rates would be (2.5 + 10 + 10) / 3 = 7.5 %.
+    sick, ordinary = 20 * 4 + 12 * 8 + 15 * 12, 20 * 160 + 12 * 80 + 15 * 120
+    row = build.kpi("RK", "sick_leave_rate", "2020-03", "month")
+    assert (row["numerator"], row["denominator"]) == (sick, ordinary)
+    assert row["value"] == pytest.approx(100 * 356 / 5960)
+    assert row["organisation_name"] == "Regionkontoret"  # from the latest organisation delivery
+    assert row["organisation_level"] == "administration"
+    assert row["region_name"] == "Region Halland"
+    assert row["unit"] == "%"
+
+
+def test_rolling_twelve_months_ytd_and_year(build: Build) -> None:
+    # R12 ending 2021-04 = May 2020 .. April 2021 at RK:
+    #   U100: 8 months × 20 × 4 h, then Jan-Feb 2021 (19 × 4 + 160 h long-term) and Mar-Apr (18 × 4 + 160);
+    #   U200: 12 × (12 × 8); U300 belongs to RK in May 2020 only: 15 × 12.
+    sick = 8 * 80 + 2 * (19 * 4 + 160) + 2 * (18 * 4 + 160) + 12 * 96 + 15 * 12
+    ordinary = 10 * 3200 + 2 * 3040 + 12 * 960 + 15 * 120
+    r12 = build.kpi("RK", "sick_leave_rate", "2021-04", "r12")
+    assert (r12["numerator"], r12["denominator"]) == (sick, ordinary) == (2908, 51400)
+    assert r12["value"] == pytest.approx(100 * 2908 / 51400)
+    # Year to date, January .. April 2021.
+    ytd = build.kpi("RK", "sick_leave_rate", "2021-04", "ytd")
+    assert (ytd["numerator"], ytd["denominator"]) == (2 * 236 + 2 * 232 + 4 * 96, 2 * 3200 + 2 * 3040 + 4 * 960)
+    # Year 2020 = January .. December; U300 counts under RK January .. May; December's R12 and ytd agree.
+    year = build.kpi("RK", "sick_leave_rate", "2020-12", "year")
+    assert (year["numerator"], year["denominator"]) == (12 * 80 + 12 * 96 + 5 * 180, 12 * 3200 + 12 * 960 + 5 * 1800)
+    for window in ("ytd", "r12"):
+        same = build.kpi("RK", "sick_leave_rate", "2020-12", window)
+        assert (same["numerator"], same["denominator"]) == (year["numerator"], year["denominator"])
+    assert build.query(
+        """select count(*) from marts.kpi_indicator_values where "window" = 'year' and period not like '%-12'"""
+    ) == [(0,)]
+
+
+def test_unit_that_moves_counts_under_its_parent_of_each_month(build: Build) -> None:
+    # U300 moves from RK to SF on 2020-06-01.
+    may = build.kpi("RK", "sick_leave_rate", "2020-05", "month")
+    june = build.kpi("RK", "sick_leave_rate", "2020-06", "month")
+    assert may["numerator"] == 20 * 4 + 12 * 8 + 15 * 12
+    assert june["numerator"] == 20 * 4 + 12 * 8
+    # SF's year 2020: U400 (14 × 160 h, no sick leave), 2 staff directly on SF, U300 from June (7 months).
+    year = build.kpi("SF", "sick_leave_rate", "2020-12", "year")
+    assert year["numerator"] == 7 * 180
+    assert year["denominator"] == 12 * 14 * 160 + 12 * 2 * 160 + 7 * 1800
+    # The region total is the same whichever parent U300 has.
+    region_may = build.kpi("RH", "sick_leave_rate", "2020-05", "month")
+    region_june = build.kpi("RH", "sick_leave_rate", "2020-06", "month")
+    assert region_may["numerator"] == region_june["numerator"] == 80 + 96 + 180 + 0 + 0 + 11 * 8 + 3 * 16
+
+
+def test_redelivered_month_replaces_the_earlier_delivery(build: Build) -> None:
+    # The first delivery of 2021-03 had 100 sick hours on every row and a ghost employee eu100_99.
+    march = build.kpi("U100", "sick_leave_rate", "2021-03", "month")
+    assert (march["numerator"], march["denominator"]) == (18 * 4 + 160, 19 * 160)
+    headcount = build.kpi("U100", "average_headcount", "2021-03", "month")
+    assert headcount["value"] == 19
+    assert build.query(
+        "select distinct delivery_seq from staging.stg_hr__employee_months "
+        "where region_id = '0013' and period_month = date '2021-03-01'"
+    ) == [(5,)]
+    # January and February come from delivery 3, which also held the replaced March.
+    assert build.query(
+        "select count(*) from staging.stg_hr__employee_months "
+        "where delivery_seq = 3 and period_month = date '2021-03-01'"
+    ) == [(0,)]
+
+
+def test_staff_indicators_on_a_hand_computed_cell(build: Build) -> None:
+    # U100, January .. April 2021 (120 days): eu100_19 leaves on 2021-02-15; eu100_20 is long-term sick.
+    person_days = 20 * 31 + (19 * 28 + 15) + 19 * 31 + 19 * 30
+    average = build.kpi("U100", "average_headcount", "2021-04", "ytd")
+    assert average["value"] == pytest.approx(person_days / 120)
+    assert average["numerator"] == pytest.approx(average["value"])
+    assert pd.isna(average["denominator"])
+    leavers = build.kpi("U100", "leavers", "2021-04", "ytd")
+    assert leavers["value"] == leavers["numerator"] == 1
+    turnover = build.kpi("U100", "staff_turnover_rate", "2021-04", "ytd")
+    assert turnover["value"] == pytest.approx(100 * 1 / (person_days / 120))
+    assert turnover["unit"] == "%"
+    long_term = build.kpi("U100", "long_term_sick_leave_share", "2021-04", "ytd")
+    assert (long_term["numerator"], long_term["denominator"]) == (4 * 160, 2 * 236 + 2 * 232)
+    assert long_term["value"] == pytest.approx(100 * 640 / 936)
+    # FTE in April 2021: worked hours (19 × 160 − (18 × 4 + 160)) over 8 h × 22 weekdays.
+    fte = build.kpi("U100", "full_time_equivalents", "2021-04", "month")
+    assert (fte["numerator"], fte["denominator"]) == (19 * 160 - 232, 8 * 22)
+    assert fte["value"] == pytest.approx(2808 / 176)
+    assert fte["unit"] == "FTE"
+
+
+def test_population_excludes_contractors_and_staff_without_schedule(build: Build) -> None:
+    # U200: 11 monthly paid + 1 hourly with a schedule count; the hourly employee without a schedule
+    # (40 h, 40 h sick) does not; nor does the contractor on U100 (100 h, 50 h sick).
+    headcount = build.kpi("U200", "average_headcount", "2020-02", "month")
+    assert headcount["value"] == 12
+    rate = build.kpi("U200", "sick_leave_rate", "2020-02", "month")
+    assert (rate["numerator"], rate["denominator"]) == (12 * 8, 12 * 80)
+    assert build.query(
+        "select count(*) from intermediate.int_employee_months_classified "
+        "where not is_in_statutory_population and period_month = date '2020-02-01'"
+    ) == [(2,)]
+
+
+def test_small_unit_is_suppressed_with_null_figures(build: Build) -> None:
+    for indicator in INDICATORS:
+        row = build.kpi("U900", indicator, "2020-06", "month")
+        assert row["is_suppressed"]
+        assert row["suppression_reason"] == "primary: 10 or fewer employees"
+        assert all(pd.isna(row[column]) for column in ("value", "numerator", "denominator"))
+
+
+def test_secondary_suppression_protects_the_small_cells(build: Build) -> None:
+    # RS = RK + U800 (11) + U900 (3, primary): U800 is the smallest other part.
+    u800 = build.kpi("U800", "sick_leave_rate", "2020-06", "month")
+    assert u800["is_suppressed"]
+    assert u800["suppression_reason"] == "secondary: protects a suppressed cell"
+    # SF = U400 (14) + U300 (15) + 2 staff placed directly on SF: the 2 would be SF − U400 − U300,
+    # so the smaller child U400 is hidden.
+    u400 = build.kpi("U400", "sick_leave_rate", "2020-07", "month")
+    assert u400["is_suppressed"]
+    assert u400["suppression_reason"] == "secondary: protects a suppressed cell"
+    for organisation_id in ("RH", "RS", "RK", "SN", "SF", "U100", "U200", "U300"):
+        assert not build.kpi(organisation_id, "sick_leave_rate", "2020-06", "month")["is_suppressed"]
+    # The region total stays published, and its parts along the organisation leave ≥ 2 hidden.
+    rs = build.kpi("RS", "sick_leave_rate", "2020-06", "month")
+    assert rs["numerator"] == 80 + 96 + 11 * 8 + 3 * 16
+
+
+def test_no_published_total_has_exactly_one_hidden_part(build: Build) -> None:
+    leaks = build.query(
+        """
+        with cells as (
+            select distinct region_id, organisation_id, period, "window", gender, age_band, is_suppressed
+            from marts.kpi_indicator_values
+        ),
+        gender_groups as (
+            select total.region_id, total.organisation_id, total.period, total."window", total.age_band,
+                   count(*) filter (where part.is_suppressed) as hidden_parts
+            from cells as total
+            join cells as part using (region_id, organisation_id, period, "window", age_band)
+            where total.gender = 'T' and part.gender in ('K', 'M') and not total.is_suppressed
+            group by all
+        ),
+        age_groups as (
+            select total.region_id, total.organisation_id, total.period, total."window", total.gender,
+                   count(*) filter (where part.is_suppressed) as hidden_parts
+            from cells as total
+            join cells as part using (region_id, organisation_id, period, "window", gender)
+            where total.age_band = 'all' and part.age_band <> 'all' and not total.is_suppressed
+            group by all
+        )
+        select 'gender', count(*) from gender_groups where hidden_parts = 1
+        union all
+        select 'age', count(*) from age_groups where hidden_parts = 1
+        """
+    )
+    assert sorted(leaks) == [("age", 0), ("gender", 0)]
+
+
+def test_distinct_headcount_counts_each_employee_once_per_window(build: Build) -> None:
+    # eu100_01 moves from -29 to 30-49 in July 2020: in the year 2020 U100 has 20 employees in all,
+    # 7 under 30 (6 others and eu100_01 until June), 8 aged 30-49 (7 others and eu100_01 from July),
+    # 6 aged 50 or more: the bands add up to 21, the total counts her once.
+    rows = build.query(
+        "select age_band, headcount from intermediate.int_hr_cells_suppressed "
+        "where organisation_id = 'U100' and window_name = 'year' and gender = 'T' order by age_band"
+    )
+    assert dict(rows) == {"all": 20, "-29": 7, "30-49": 8, "50-": 6}
+    # ytd 2021-04 still counts eu100_19, who left in February; the April month does not.
+    ytd = build.query(
+        "select window_name, headcount from intermediate.int_hr_cells_suppressed where organisation_id = 'U100' "
+        "and period = '2021-04' and gender = 'T' and age_band = 'all' and window_name in ('ytd', 'month')"
+    )
+    assert dict(ytd) == {"ytd": 20, "month": 19}
+
+
+def test_only_complete_windows_are_published(build: Build) -> None:
+    # Värmland never delivered May 2023: ytd stops after April, no R12 or year, months all published.
+    windows = build.query(
+        """select "window", list(distinct period order by period) from marts.kpi_indicator_values
+           where region_id = '0017' and organisation_id = 'R17' group by 1 order by 1"""
+    )
+    assert dict(windows) == {
+        "month": ["2023-01", "2023-02", "2023-03", "2023-04", "2023-06", "2023-07", "2023-08"],
+        "ytd": ["2023-01", "2023-02", "2023-03", "2023-04"],
+    }
+    halland_r12 = build.query(
+        """select list(distinct period order by period) from marts.kpi_indicator_values
+           where region_id = '0013' and "window" = 'r12'"""
+    )
+    assert halland_r12 == [(["2020-12", "2021-01", "2021-02", "2021-03", "2021-04"],)]
+
+
+def test_gender_figures_at_region_level(build: Build) -> None:
+    # Värmland, ytd April 2023 (4 months), region node R17: women: V10 15 × 8 h of 15 × 160 h,
+    # V20 6 × 16 of 6 × 160 and the woman on the closed unit V30 (160 h, no sick leave);
+    # men: V10 10 × 4 of 10 × 160, V20 5 × 16 of 5 × 160.
+    women = build.kpi("R17", "sick_leave_rate", "2023-04", "ytd", gender="K")
+    men = build.kpi("R17", "sick_leave_rate", "2023-04", "ytd", gender="M")
+    total = build.kpi("R17", "sick_leave_rate", "2023-04", "ytd")
+    assert women["value"] == pytest.approx(100 * (15 * 8 + 6 * 16) / (22 * 160))
+    assert men["value"] == pytest.approx(100 * (10 * 4 + 5 * 16) / (15 * 160))
+    assert total["numerator"] == women["numerator"] + men["numerator"]
+    assert total["region_name"] == "Region Värmland"
+    # V10's men (10) are too few; V10's women are hidden with them.
+    assert build.kpi("V10", "sick_leave_rate", "2023-04", "ytd", gender="M")["suppression_reason"].startswith("primary")
+    assert build.kpi("V10", "sick_leave_rate", "2023-04", "ytd", gender="K")["suppression_reason"].startswith(
+        "secondary"
+    )
+
+
+def test_unit_without_a_valid_version_counts_on_the_region_node_only(build: Build) -> None:
+    # ev30_01 sits on V30, closed at the end of 2022: R17 counts her, RSV and RLK do not.
+    region = build.query(
+        "select headcount, direct_headcount from intermediate.int_hr_window_sums_aggregated where "
+        "organisation_id = 'R17' and window_name = 'month' and period = '2023-01' and gender = 'T' and age_band = 'all'"
+    )
+    board = build.query(
+        "select headcount from intermediate.int_hr_window_sums_aggregated where organisation_id = 'RSV' "
+        "and window_name = 'month' and period = '2023-01' and gender = 'T' and age_band = 'all'"
+    )
+    assert region == [(25 + 11 + 1, 1)]
+    assert board == [(25 + 11,)]
+    # She alone would be R17 − RSV, so RSV is hidden (and, as RSV = RLK, RLK too).
+    assert build.kpi("R17", "sick_leave_rate", "2023-01", "month")["is_suppressed"] is False
+    assert build.kpi("RSV", "sick_leave_rate", "2023-01", "month")["is_suppressed"]
+    assert build.kpi("RLK", "sick_leave_rate", "2023-01", "month")["is_suppressed"]
+    # In the fact she keeps her unit code and points to the unknown organisation.
+    assert build.query(
+        "select organisation_key, count(*) from restricted.fct_sick_leave where organisation_id = 'V30' group by 1"
+    ) == [("-1", 7)]
+
+
+def test_fact_and_dimensions(build: Build) -> None:
+    # fct_sick_leave keys to the organisation version valid at the month's end.
+    keys = build.query(
+        """select f.period, o.parent_organisation_id from restricted.fct_sick_leave f
+           join marts.dim_organisation o using (organisation_key)
+           where f.organisation_id = 'U300' and f.period in ('2020-05', '2020-06') group by all order by 1"""
+    )
+    assert keys == [("2020-05", "RK"), ("2020-06", "SF")]
+    assert build.query("select organisation_name from marts.dim_organisation where organisation_key = '-1'") == [
+        ("Okänd enhet (unknown unit)",)
+    ]
+    assert build.query(
+        "select sum(sick_hours) from restricted.fct_sick_leave where period = '2020-03' and region_id = '0013'"
+    ) == [(80 + 96 + 180 + 11 * 8 + 3 * 16,)]
+    period = build.query(
+        "select tertial, is_tertial_end, is_interim_report_end, days_in_month, weekdays_in_month, full_time_hours, "
+        "ytd_start_month::varchar, r12_start_month::varchar from marts.dim_period where period = '2021-08'"
+    )
+    assert period == [(2, True, True, 31, 22, 176, "2021-01-01", "2020-09-01")]
+    assert build.query("select count(*), min(period), max(period) from marts.dim_period") == [
+        (252, "2015-01", "2035-12")
+    ]
+
+
+def test_dbt_parse_writes_the_manifest_and_docs_generate(build: Build) -> None:
+    result = run_dbt(["parse"], build.env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    manifest = json.loads((build.work_dir / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))
+    models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    assert {"kpi_indicator_values", "int_hr_cells_suppressed", "fct_sick_leave"} <= models
+    docs = run_dbt(["docs", "generate"], build.env)
+    assert docs.returncode == 0, docs.stdout[-3000:]
+    catalog = json.loads((build.work_dir / "dbt_target" / "catalog.json").read_text(encoding="utf-8"))
+    assert "model.regionkpi.kpi_indicator_values" in catalog["nodes"]
