@@ -421,3 +421,7 @@ def test_dbt_parse_writes_the_manifest_and_docs_generate(build: Build) -> None:
     assert docs.returncode == 0, docs.stdout[-3000:]
     catalog = json.loads((build.work_dir / "dbt_target" / "catalog.json").read_text(encoding="utf-8"))
     assert "model.regionkpi.kpi_indicator_values" in catalog["nodes"]
+    published = [node for node in manifest["nodes"].values() if node.get("schema") == "marts"]
+    assert published, "the published schema holds models"
+    unenforced = [node["name"] for node in published if not node["config"]["contract"]["enforced"]]
+    assert not unenforced, f"every published mart has an enforced contract; missing: {unenforced}"
