@@ -5,16 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('hr', 'hr_sick_leave') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        max(_delivery_seq) over (partition by region_id, period_month) as latest_delivery_seq
-    from source
+    {{ latest_delivery(source('hr', 'hr_sick_leave'), ['region_id', 'period_month']) }}
 
 ),
 
@@ -40,8 +31,7 @@ latest_delivery as (
         cast(_delivery_id as varchar) as delivery_id,
         cast(_source_file as varchar) as source_file,
         cast(_ingested_at as timestamp) as ingested_at
-    from ranked
-    where _delivery_seq = latest_delivery_seq
+    from source
 
 )
 
