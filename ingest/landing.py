@@ -11,7 +11,6 @@ still hold personal identifiers), so a scan only sees new files.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -80,7 +79,8 @@ def ingest_landing(
     progress: Callable[[int, int, Delivery], None] | None = None,
 ) -> IngestReport:
     """Ingest every new file in landing (all sources, or ``source_names`` and what they depend on)."""
-    sources = registry()
+    known = registry()
+    sources = known
     if source_names:
         unknown = sorted(set(source_names) - set(sources))
         if unknown:
@@ -92,8 +92,8 @@ def ingest_landing(
     report = IngestReport()
     if settings.landing_dir.is_dir():
         for folder in sorted(p for p in settings.landing_dir.iterdir() if p.is_dir()):
-            if folder.name not in registry() and not folder.name.startswith((".", "_")):
-                report.skipped.append(f"{folder}: not a known source folder ({', '.join(registry())}); left as is")
+            if folder.name not in known and not folder.name.startswith((".", "_")):
+                report.skipped.append(f"{folder}: not a known source folder ({', '.join(known)}); left as is")
                 log.warning(report.skipped[-1])
     files = pending_files(settings, sources)
     ledger = Ledger(settings.ledger_path)
@@ -119,7 +119,7 @@ def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger:
         sha256, size = facts.sha256, facts.size_bytes
         encoding_error: str | None = None
     except EncodingError as error:
-        sha256, size = _sha256(path), path.stat().st_size
+        sha256, size = error.sha256, error.size_bytes
         encoding, encoding_error = None, str(error)
 
     earlier = ledger.find(source.name, region_id, sha256)
@@ -253,11 +253,3 @@ def _move(path: Path, folder: Path, prefix: str) -> Path:
     target = folder / f"{prefix}_{path.name}"
     shutil.move(path, target)
     return target
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

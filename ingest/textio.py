@@ -21,7 +21,12 @@ _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
 class EncodingError(ValueError):
-    """The file is neither UTF-8 nor Windows-1252."""
+    """The file is neither UTF-8 nor Windows-1252; carries the checksum and size already computed."""
+
+    def __init__(self, message: str, *, sha256: str, size_bytes: int) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
+        self.size_bytes = size_bytes
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,9 @@ def inspect_file(path: Path) -> FileFacts:
     elif undefined_at is not None:
         raise EncodingError(
             f"{path.name}: not UTF-8, and byte 0x{_byte_at(path, undefined_at):02x} at offset {undefined_at} "
-            "is undefined in Windows-1252"
+            "is undefined in Windows-1252",
+            sha256=digest.hexdigest(),
+            size_bytes=size,
         )
     else:
         encoding = "cp1252"

@@ -75,7 +75,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def airflow(settings: Settings, *args: str, log_name: str, echo: Echo) -> str:
+def airflow(settings: Settings, *args: str, log_name: str) -> str:
     """Run an ``airflow`` CLI command; its output goes to a log file, failures show its tail."""
     executable = Path(sys.executable).with_name("airflow")
     log_dir = settings.warehouse_dir / "logs"
@@ -98,7 +98,7 @@ def airflow(settings: Settings, *args: str, log_name: str, echo: Echo) -> str:
 
 def _dag_test(settings: Settings, dag_id: str, logical_date: str, echo: Echo) -> None:
     started = time.monotonic()
-    output = airflow(settings, "dags", "test", dag_id, logical_date, log_name=f"dag_{dag_id}", echo=echo)
+    output = airflow(settings, "dags", "test", dag_id, logical_date, log_name=f"dag_{dag_id}")
     failed = re.search(r"state=failed|Marking run .* failed|DagRun Finished: .*state=failed", output)
     if failed:
         raise StepFailed(
@@ -123,7 +123,7 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     echo(f"  {len(files)} file(s) for regions 0006, 0013, 0017 (2019-2023), incl. late corrections and a broken file")
 
     echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest")
-    airflow(settings, "db", "migrate", log_name="airflow_db_migrate", echo=echo)
+    airflow(settings, "db", "migrate", log_name="airflow_db_migrate")
     airflow(
         settings,
         "pools",
@@ -132,7 +132,6 @@ def run_demo(settings: Settings, echo: Echo) -> int:
         "1",
         "one writer of build.duckdb at a time",
         log_name="airflow_pools",
-        echo=echo,
     )
     pipeline.manifest(settings)
 

@@ -22,6 +22,7 @@ from regionkpi.settings import Settings
 if TYPE_CHECKING:
     from expectations.gate import GateResult
     from ingest.landing import IngestReport
+    from ingest.ledger import Delivery
     from publish.snapshot import PublishedSnapshot
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,11 @@ def safe_run_id(run_id: str) -> str:
 def ingest(settings: Settings, *, sources: list[str] | None = None, echo: Echo | None = None) -> IngestReport:
     from ingest.landing import ingest_landing
 
-    def progress(index: int, total: int, delivery: object) -> None:
+    def progress(index: int, total: int, delivery: Delivery) -> None:
         if echo:
-            d = delivery  # ingest.ledger.Delivery
-            detail = f"{d.rows} rows, {', '.join(d.periods[:1])}..{', '.join(d.periods[-1:])}" if d.rows else d.reason
+            d = delivery
+            months = f", {d.periods[0]}..{d.periods[-1]}" if d.periods else ""
+            detail = f"{d.rows} rows{months}" if d.rows else d.reason
             echo(f"[{index}/{total}] {d.source}/{d.region_id}/{d.file_name}: {d.status} ({detail})")
 
     report = ingest_landing(settings, source_names=sources, progress=progress)

@@ -182,3 +182,21 @@ def test_files_are_ingested_oldest_first(settings):
     _ingest(settings)
     names = [d.file_name for d in Ledger(settings.ledger_path).deliveries("hr_sick_leave")]
     assert names == ["b_older.csv", "a_newer.csv"]
+
+
+def test_file_in_no_known_encoding_is_quarantined_and_recognised_when_sent_again(settings):
+    import hashlib
+
+    write_org(settings.landing_dir)
+    content = SICK_HEADER.encode("cp1252") + b"\r\n\x81broken\r\n"
+    path = settings.landing_dir / "hr_sick_leave" / "0013" / "odd.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    report = _ingest(settings)
+    quarantined = report.deliveries[-1]
+    assert quarantined.status == "quarantined"
+    assert "undefined in Windows-1252" in quarantined.reason
+    assert quarantined.sha256 == hashlib.sha256(content).hexdigest()
+    assert quarantined.size_bytes == len(content)
+    path.write_bytes(content)
+    assert [d.status for d in _ingest(settings).deliveries] == ["duplicate"]
