@@ -1,7 +1,7 @@
 """
 ### build_kpi_marts
 
-Runs whenever an ingest DAG has loaded new raw data (`raw_hr` asset):
+Runs whenever an ingest DAG has loaded new raw data (the `raw_hr` or the `raw_finance` asset):
 
 1. **dbt_build**: the dbt project (staging, dimensions, facts, KPI marts) rendered by Cosmos from the
    pre-built manifest; each node is a `dbt build` of that node (model + its tests) in a subprocess, in
@@ -21,13 +21,20 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, PUBLISHED_MARTS, RAW_HR, START_DATE, cosmos_build_group
+from regionkpi.orchestration import (
+    DEFAULT_ARGS,
+    PUBLISHED_MARTS,
+    RAW_FINANCE,
+    RAW_HR,
+    START_DATE,
+    cosmos_build_group,
+)
 
 log = logging.getLogger(__name__)
 
 with DAG(
     dag_id="build_kpi_marts",
-    schedule=[RAW_HR],
+    schedule=(RAW_HR | RAW_FINANCE),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

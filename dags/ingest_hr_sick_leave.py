@@ -20,7 +20,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, RAW_HR, START_DATE
+from regionkpi.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_HR, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,11 @@ with DAG(
     doc_md=__doc__,
 ):
 
-    @task(outlets=[RAW_HR])
+    @task(outlets=[RAW_HR], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest organisation and sick-leave files from landing; skip downstream when nothing is new."""
-        from airflow.sdk.exceptions import AirflowSkipException
+        from regionkpi.orchestration import ingest_sources
 
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
-
-        report = pipeline.ingest(settings(), sources=["hr_sick_leave"], echo=log.info)
-        counts = {status: report.count(status) for status in ("loaded", "quarantined", "duplicate")}
-        if counts["quarantined"]:
-            log.warning("%d file(s) quarantined: see quarantine/*/*.report.txt", counts["quarantined"])
-        if not report.changed:
-            raise AirflowSkipException(f"nothing new loaded ({report.summary()})")
-        return counts
+        return ingest_sources(["hr_sick_leave"], log)
 
     ingest_landing()

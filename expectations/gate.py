@@ -42,6 +42,7 @@ import duckdb
 import pandas as pd
 import yaml
 
+from expectations.finance_gate import finance_frames, finance_plan
 from expectations.runner import (
     ExpectationFailure,
     SuiteRun,
@@ -63,7 +64,17 @@ TOLERANCES_PATH = Path(__file__).with_name("tolerances.yml")
 GATE_RESULT_FILE = "last_gate_result.json"
 
 #: The published table's grain (docs/published_kpi_table.md) and the suppression cell (all indicators).
-GRAIN = ("region_id", "organisation_id", "indicator_id", "period", "window", "gender", "age_band")
+GRAIN = (
+    "region_id",
+    "organisation_id",
+    "indicator_id",
+    "period",
+    "window",
+    "gender",
+    "age_band",
+    "breakdown",
+    "breakdown_id",
+)
 CELL = ("region_id", "organisation_id", "period", "window", "gender", "age_band")
 COLUMNS = (
     "region_id",
@@ -82,13 +93,25 @@ COLUMNS = (
     "unit",
     "is_suppressed",
     "suppression_reason",
+    "breakdown",
+    "breakdown_id",
+    "breakdown_name",
 )
 ALLOWED_VALUES: dict[str, list[str]] = {
     "organisation_level": ["region", "board", "administration", "department", "unit"],
-    "window": ["month", "ytd", "r12", "year"],
+    "window": ["month", "ytd", "r12", "year", "forecast_year"],
     "gender": ["T", "K", "M"],
     "age_band": ["all", "-29", "30-49", "50-"],
-    "unit": ["%", "count", "FTE"],
+    "unit": ["%", "count", "FTE", "SEK", "percentage points"],
+    "breakdown": [
+        "total",
+        "account_group",
+        "report_section",
+        "report_line",
+        "uppdrag",
+        "resultatenhet",
+        "investment_project",
+    ],
     "suppression_reason": [
         "primary: 10 or fewer employees",
         "secondary: protects a suppressed cell",
@@ -204,8 +227,14 @@ def marts_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, schema: str)
     return fingerprint
 
 
-def read_marts(build_db_path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    """The KPI table as a DataFrame, and the fingerprint of schema marts, read in one read-only session."""
+def read_marts(
+    build_db_path: Path, raw_dir: Path | None = None
+) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]] | tuple[pd.DataFrame, dict[str, dict[str, Any]], GateInputs]:
+    """The KPI table as a DataFrame and the fingerprint of schema marts, read in one read-only session.
+
+    With ``raw_dir`` also the finance frames and the HR indicator ids (:class:`GateInputs`), from the
+    same session, so everything the gate checks belongs to the fingerprinted build.
+    """
     if not build_db_path.exists():
         raise GateError(f"no build database at {build_db_path}: run the dbt build before the gate")
     try:
@@ -224,10 +253,23 @@ def read_marts(build_db_path: Path) -> tuple[pd.DataFrame, dict[str, dict[str, A
             raise GateError(f"{MARTS_SCHEMA}.{TABLE} does not exist in {build_db_path}")
         df = con.execute(f"select * from {MARTS_SCHEMA}.{TABLE}").df()  # noqa: S608 - constants
         fingerprint = marts_fingerprint(con, catalog, MARTS_SCHEMA)
-    missing = [column for column in COLUMNS if column not in df.columns]
-    if missing:
-        raise GateError(f"{MARTS_SCHEMA}.{TABLE} lacks the contract columns {missing}")
-    return df, fingerprint
+        missing = [column for column in COLUMNS if column not in df.columns]
+        if missing:
+            raise GateError(f"{MARTS_SCHEMA}.{TABLE} lacks the contract columns {missing}")
+        if raw_dir is None:
+            return df, fingerprint
+        query = "select indicator_id from marts.dim_indicator where domain = 'hr'"
+        hr_indicators = {row[0] for row in con.execute(query).fetchall()}
+        inputs = GateInputs(hr_indicators=hr_indicators, finance=finance_frames(con, raw_dir))
+    return df, fingerprint, inputs
+
+
+@dataclass
+class GateInputs:
+    """What the gate reads beside the KPI table: the HR indicator ids and the finance frames."""
+
+    hr_indicators: set[str]
+    finance: dict[str, pd.DataFrame]
 
 
 def read_expected_periods(ledger_path: Path, source: str, status: str) -> set[tuple[str, str]]:
@@ -369,7 +411,7 @@ def grain_expectations() -> list[Expectation]:
             column_list=list(GRAIN),
             **_meta(
                 "grain_is_unique",
-                "one row per region × organisation × indicator × period × window × gender × age band",
+                "one row per region × organisation × indicator × period × window × gender × age band × breakdown",
             ),
         ),
     ]
@@ -617,31 +659,33 @@ def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | N
     started = time.monotonic()
     checked_at = dt.datetime.now(dt.UTC)
     tolerances = load_tolerances(tolerances_path)
-    df, fingerprint = read_marts(settings.build_db_path)
+    df, fingerprint, inputs = read_marts(settings.build_db_path, settings.raw_dir)
     spec = tolerances["expected_periods"]
     expected = read_expected_periods(settings.ledger_path, spec["source"], spec["status"])
     kept = int(tolerances["report"]["offending_rows_kept"])
 
-    table = with_derived_columns(df)
+    hr = df[df["indicator_id"].isin(inputs.hr_indicators)]
+    table = with_derived_columns(hr)
     rules = tolerances["additivity"]
     plan: list[tuple[str, pd.DataFrame, list[Expectation], Sequence[str], str]] = [
-        (SUITE_GRAIN, table, grain_expectations(), GRAIN, TABLE),
+        (SUITE_GRAIN, df, grain_expectations(), GRAIN, TABLE),
         (SUITE_RATIOS, table, ratio_expectations(tolerances), GRAIN, TABLE),
         (SUITE_SUPPRESSION, table, suppression_expectations(), GRAIN, TABLE),
         (
             SUITE_ADDITIVITY,
-            additivity_frame(df, rules),
+            additivity_frame(hr, rules),
             additivity_expectations(rules),
             ("rule_id", *GRAIN),
             f"{TABLE}__additive_totals",
         ),
         (
             SUITE_COMPLETENESS,
-            completeness_frame(df, expected, spec),
+            completeness_frame(hr, expected, spec),
             completeness_expectations(spec),
             ("region_id", "period"),
             f"{TABLE}__expected_periods",
         ),
+        *finance_plan(inputs.finance, float(tolerances["finance"]["amount_tolerance"])),
     ]
 
     context = make_context(settings.gx_dir)

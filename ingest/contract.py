@@ -79,7 +79,8 @@ class ParsedExtract:
     ignored_headers: list[str] = field(default_factory=list)
 
 
-def _normalise_header(text: str) -> str:
+def normalise_header(text: str) -> str:
+    """Header text as matched: BOM and outer blanks removed, case-folded, inner blanks collapsed."""
     return " ".join(text.replace("\ufeff", "").strip().lower().split())
 
 
@@ -95,7 +96,7 @@ def read_extract(
     ``one_of`` lists alternatives of column names of which at least one complete group must be
     present (for example the spell-length split or the spell start date).
     """
-    by_header = {_normalise_header(c.header): c for c in columns}
+    by_header = {normalise_header(c.header): c for c in columns}
     violations: list[Violation] = []
     with path.open("r", encoding=encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=";", quotechar='"', strict=True)
@@ -110,7 +111,7 @@ def read_extract(
         headers: dict[str, str] = {}
         ignored: list[str] = []
         for index, raw in enumerate(header_row):
-            column = by_header.get(_normalise_header(raw))
+            column = by_header.get(normalise_header(raw))
             if column is None:
                 if raw.strip():
                     ignored.append(raw.strip())

@@ -17,7 +17,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from ingest.contract import ContractViolation, Violation
 from ingest.ledger import Delivery, Ledger
-from ingest.sources import DELIVERY_FIELDS, Source, registry
+from ingest.sources import DELIVERY_FIELDS, Source, StreamingSource, StreamState, registry
 from ingest.textio import EncodingError, inspect_file
 from regionkpi.settings import Settings
 
@@ -105,7 +105,9 @@ def ingest_landing(
     return report
 
 
-def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None) -> Delivery:
+def ingest_file(
+    path: Path, source: Source | StreamingSource | str, settings: Settings, *, ledger: Ledger | None = None
+) -> Delivery:
     """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``."""
     if isinstance(source, str):
         source = registry()[source]
@@ -138,69 +140,120 @@ def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger:
                 path.name,
                 [Violation(f"file must lie in landing/{source.name}/<region_id>/ (a 4-digit Kolada region id)")],
             )
-        if encoding_error:
+        if encoding_error and not _reads_own_encoding(source, path):
             raise ContractViolation(path.name, [Violation(encoding_error)])
-        accepted = source.read(path, encoding or "utf-8", region_id, settings)
+        if hasattr(source, "stream"):
+            state = StreamState()
+            frames = source.stream(path, encoding or "utf-8", region_id, settings, state)
+            target, rows = _write_raw(frames, source, region_id, delivery, settings)
+            periods, ignored = sorted(state.periods), state.ignored_headers
+        else:
+            accepted = source.read(path, encoding or "utf-8", region_id, settings)
+            target, rows = _write_raw([accepted.frame], source, region_id, delivery, settings)
+            periods, ignored = accepted.periods, accepted.ignored_headers
     except ContractViolation as violation:
         stored = _quarantine(path, source, region_id, delivery, violation.violations, settings)
         reason = f"{len(violation.violations)} violation(s); first: {violation.violations[0]}"
         log.warning("%s: quarantined (%s); report at %s.report.txt", path.name, reason, stored)
         return ledger.finish(delivery.seq, status="quarantined", stored_path=stored, reason=reason)
 
-    target = _write_raw(accepted.frame, source, region_id, delivery, settings)
     stored = _move(path, settings.archive_dir / source.name / region_id, f"{delivery.seq:06d}")
-    reason = f"ignored columns: {', '.join(accepted.ignored_headers)}" if accepted.ignored_headers else None
-    log.info("%s: loaded %d rows for %s into %s", path.name, len(accepted.frame), region_id, target)
-    return ledger.finish(
-        delivery.seq,
-        status="loaded",
-        stored_path=stored,
-        periods=accepted.periods,
-        rows=len(accepted.frame),
-        reason=reason,
-    )
+    reason = f"ignored columns: {', '.join(ignored)}" if ignored else None
+    log.info("%s: loaded %d rows for %s into %s", path.name, rows, region_id, target)
+    return ledger.finish(delivery.seq, status="loaded", stored_path=stored, periods=periods, rows=rows, reason=reason)
+
+
+def _reads_own_encoding(source: Source | StreamingSource, path: Path) -> bool:
+    check = getattr(source, "reads_own_encoding", None)
+    return bool(check and check(path))
 
 
 def raw_path(settings: Settings, source: str, region_id: str, delivery: Delivery) -> Path:
     return settings.raw_dir / source / region_id / f"{delivery.seq:06d}_{delivery.sha256[:12]}.parquet"
 
 
-def _write_raw(frame: pd.DataFrame, source: Source, region_id: str, delivery: Delivery, settings: Settings) -> Path:
-    """Write the delivery's rows as one Parquet file, atomically (temp file, fsync, rename)."""
+def ensure_raw_schemas(settings: Settings) -> None:
+    """Give every source an empty Parquet file with its schema, so dbt can read a source nobody has
+    delivered yet (``raw/<source>/_schema/empty.parquet``: zero rows, matched by the sources' globs)."""
+    for source in registry().values():
+        target = settings.raw_dir / source.name / "_schema" / "empty.parquet"
+        schema = _raw_schema(source)
+        if target.exists() and pq.read_schema(target).equals(schema):
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            pq.write_table(schema.empty_table(), temporary)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def _raw_schema(source: Source | StreamingSource) -> pa.Schema:
+    return pa.schema([DELIVERY_FIELDS[0], *source.schema, *DELIVERY_FIELDS[1:]])
+
+
+def _write_raw(
+    frames: Iterable[pd.DataFrame],
+    source: Source | StreamingSource,
+    region_id: str,
+    delivery: Delivery,
+    settings: Settings,
+) -> tuple[Path, int]:
+    """Write the delivery's rows as one Parquet file, frame by frame, atomically.
+
+    Rows go to a temporary file that is fsynced and renamed only when every frame has been written:
+    a reader never sees a partial delivery, and a contract violation raised by a streaming source
+    after some frames leaves nothing behind.
+    """
     target = raw_path(settings, source.name, region_id, delivery)
     target.parent.mkdir(parents=True, exist_ok=True)
     ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    n = len(frame)
-    columns = {name: frame[name] for name in source.schema.names}
-    columns.update(
-        {
-            "region_id": [region_id] * n,
-            "source_line": frame["source_line"].astype("int32"),
-            "_delivery_seq": [delivery.seq] * n,
-            "_delivery_id": [delivery.delivery_id] * n,
-            "_source_file": [delivery.file_name] * n,
-            "_ingested_at": [ingested_at] * n,
-        }
-    )
-    schema = pa.schema([DELIVERY_FIELDS[0], *source.schema, *DELIVERY_FIELDS[1:]])
-    table = pa.Table.from_pydict(
-        {name: pa.array(list(columns[name]), type=schema.field(name).type) for name in schema.names},
-        schema=schema,
-    )
+    schema = _raw_schema(source)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    rows = 0
+    typed = hasattr(source, "stream")
     try:
-        pq.write_table(table, temporary, compression="zstd")
+        with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+            for frame in frames:
+                n = len(frame)
+                columns = {name: frame[name] for name in source.schema.names}
+                columns.update(
+                    {
+                        "region_id": [region_id] * n,
+                        "source_line": frame["source_line"].astype("int32"),
+                        "_delivery_seq": [delivery.seq] * n,
+                        "_delivery_id": [delivery.delivery_id] * n,
+                        "_source_file": [delivery.file_name] * n,
+                        "_ingested_at": [ingested_at] * n,
+                    }
+                )
+                writer.write_table(
+                    pa.Table.from_pydict(
+                        {name: _arrow(columns[name], schema.field(name).type, typed) for name in schema.names},
+                        schema=schema,
+                    )
+                )
+                rows += n
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    return target
+    return target, rows
+
+
+def _arrow(values: Iterable[object], type_: pa.DataType, typed: bool) -> pa.Array:
+    """A column as Arrow. Streaming sources hand over typed pandas columns (missing = NA/NaN/NaT,
+    converted to null without a Python loop); the others Python values, converted as they are."""
+    if typed and isinstance(values, pd.Series):
+        return pa.Array.from_pandas(values, type=type_)
+    return pa.array(list(values), type=type_)
 
 
 def _quarantine(
     path: Path,
-    source: Source,
+    source: Source | StreamingSource,
     region_id: str,
     delivery: Delivery,
     violations: list[Violation],

@@ -7,6 +7,7 @@ has one folder per source name; sources are ingested in dependency order.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +36,14 @@ class Accepted:
     ignored_headers: list[str] = field(default_factory=list)
 
 
+@dataclass
+class StreamState:
+    """What a streamed read learns on the way; complete once its frames are exhausted."""
+
+    periods: set[str] = field(default_factory=set)
+    ignored_headers: list[str] = field(default_factory=list)
+
+
 class Source(Protocol):
     name: str
     depends_on: tuple[str, ...]
@@ -46,10 +55,41 @@ class Source(Protocol):
         ...
 
 
-def registry() -> dict[str, Source]:
+class StreamingSource(Protocol):
+    """A source for files too large to hold in memory: it yields raw frames chunk by chunk.
+
+    ``stream`` checks every chunk and raises :class:`ingest.contract.ContractViolation` after the last
+    one if any rule was broken anywhere (ingest then discards what it wrote); ``state`` collects the
+    delivery's periods and ignored headers. ``reads_own_encoding`` tells ingest that the file names
+    its own encoding (SIE 4: codepage 437), so a failed UTF-8/Windows-1252 detection is not an error.
+    """
+
+    name: str
+    depends_on: tuple[str, ...]
+    contract_doc: str
+    schema: pa.Schema
+
+    def stream(
+        self, path: Path, encoding: str, region_id: str, settings: Settings, state: StreamState
+    ) -> Iterator[pd.DataFrame]: ...
+
+    def reads_own_encoding(self, path: Path) -> bool: ...
+
+
+def registry() -> dict[str, Source | StreamingSource]:
     """Every known source by landing-folder name, in dependency order."""
+    from ingest.finance.investments import InvestmentSource
+    from ingest.finance.ledger import LedgerSource
+    from ingest.finance.plans import BudgetSource, ForecastSource
     from ingest.hr.organisation import OrganisationSource
     from ingest.hr.sick_leave import SickLeaveSource
 
-    sources: list[Source] = [OrganisationSource(), SickLeaveSource()]
+    sources: list[Source | StreamingSource] = [
+        OrganisationSource(),
+        SickLeaveSource(),
+        LedgerSource(),
+        BudgetSource(),
+        ForecastSource(),
+        InvestmentSource(),
+    ]
     return {source.name: source for source in sources}

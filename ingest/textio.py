@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ CHUNK_SIZE = 1 << 20
 UTF8_BOM = codecs.BOM_UTF8
 
 # Bytes that Windows-1252 leaves undefined: a file containing them is neither UTF-8 nor cp1252.
-_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
 
 
 class EncodingError(ValueError):
@@ -53,11 +54,8 @@ def inspect_file(path: Path) -> FileFacts:
             if first:
                 has_bom = chunk.startswith(UTF8_BOM)
                 first = False
-            if undefined_at is None:
-                for index, byte in enumerate(chunk):
-                    if byte in _CP1252_UNDEFINED:
-                        undefined_at = size + index
-                        break
+            if undefined_at is None and (found := _CP1252_UNDEFINED.search(chunk)):
+                undefined_at = size + found.start()
             if is_utf8:
                 try:
                     decoder.decode(chunk)

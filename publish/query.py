@@ -26,7 +26,7 @@ _PERIOD = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])$")
 SUPPRESSED = ".."
 NOT_APPLICABLE = "."
 
-_DECIMALS = {"%": 2, "FTE": 1}
+_DECIMALS = {"%": 2, "FTE": 1, "SEK": 0, "percentage points": 2}
 
 
 class NothingPublishedError(FileNotFoundError):
@@ -56,8 +56,12 @@ def published_kpis(
     window: str | None = None,
     indicator: str | None = None,
     gender: str | None = None,
+    breakdown: str | None = "total",
 ) -> pd.DataFrame:
     """Rows of the current published ``kpi_indicator_values``, filtered by the given arguments.
+
+    ``breakdown`` defaults to the nodes' totals; ``None`` returns every breakdown (report lines,
+    account groups, finance objects, investment projects).
 
     ``organisation`` matches an organisation id exactly or a part of its name (case-insensitive);
     ``period`` is 'YYYY-MM'. Filters are bound parameters, never pasted into the SQL.
@@ -66,12 +70,17 @@ def published_kpis(
         raise ValueError(f"period must be 'YYYY-MM', not {period!r}")
     conditions: list[str] = []
     parameters: list[Any] = []
+    with closing(duckdb.connect(str(current_marts_db(settings)), read_only=True)) as con:
+        columns = {row[0] for row in con.execute(f"describe {TABLE}").fetchall()}
+    if "breakdown" not in columns:
+        breakdown = None  # a snapshot published before the breakdown columns existed (contract version 1)
     for column, value in (
         ("region_id", region_id),
         ("period", period),
         ('"window"', window),
         ("indicator_id", indicator),
         ("gender", gender),
+        ("breakdown", breakdown),
     ):
         if value is not None:
             conditions.append(f"{column} = ?")
@@ -85,7 +94,7 @@ def published_kpis(
         order by region_id,
                  case organisation_level when 'region' then 1 when 'board' then 2
                       when 'administration' then 3 when 'department' then 4 else 5 end,
-                 organisation_id, indicator_id, period,
+                 organisation_id, indicator_id, {"breakdown, breakdown_id," if "breakdown" in columns else ""} period,
                  case "window" when 'month' then 1 when 'ytd' then 2 when 'r12' then 3 else 4 end,
                  case gender when 'T' then 1 when 'K' then 2 else 3 end,
                  case age_band when 'all' then 1 when '-29' then 2 when '30-49' then 3 else 4 end
@@ -121,6 +130,7 @@ _COLUMNS = (
     ("region", "region_id", False),
     ("organisation", "organisation_name", False),
     ("indicator", "indicator_id", False),
+    ("part", "part", False),
     ("period", "period", False),
     ("window", "window", False),
     ("gender", "gender", False),
@@ -130,12 +140,24 @@ _COLUMNS = (
 )
 
 
+def _part(record: dict[str, Any]) -> str:
+    """What part of the node a row covers: blank for the total, else e.g. 'report_line: Biljettintäkter'."""
+    breakdown = record.get("breakdown")
+    if _is_missing(breakdown) or breakdown == "total":
+        return ""
+    name = record.get("breakdown_name")
+    return f"{breakdown}: {record.get('breakdown_id') if _is_missing(name) else name}"
+
+
 def format_kpi_table(df: pd.DataFrame, extra_columns: tuple[tuple[str, str], ...] = ()) -> str:
     """A compact plain-text table of published KPI rows (as returned by :func:`published_kpis`);
     ``extra_columns`` appends (header, frame column) pairs, e.g. the figure a report printed."""
     if df.empty:
         return "(no rows)"
-    columns = (*_COLUMNS, *((header, column, True) for header, column in extra_columns))
+    df = df.assign(part=[_part(r) for r in df.to_dict("records")])
+    # the breakdown column only when some row is a part of a node (finance), not for totals alone
+    shown = [c for c in _COLUMNS if c[1] != "part" or df["part"].astype(bool).any()]
+    columns = (*shown, *((header, column, True) for header, column in extra_columns))
     rows = []
     for record in df.to_dict("records"):
         cells = []

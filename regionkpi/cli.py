@@ -111,6 +111,7 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
         window=args.window,
         indicator=args.indicator,
         gender=args.gender,
+        breakdown=None if args.breakdown == "all" else args.breakdown,
     )
     if frame.empty:
         _echo("no published KPI matches")
@@ -173,9 +174,15 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--region", help="region id, e.g. 0013")
     show.add_argument("--organisation", help="organisation id or part of its name")
     show.add_argument("--period", help="YYYY-MM")
-    show.add_argument("--window", choices=["month", "ytd", "r12", "year"])
+    show.add_argument("--window", choices=["month", "ytd", "r12", "year", "forecast_year"])
     show.add_argument("--indicator")
     show.add_argument("--gender", choices=["T", "K", "M"])
+    show.add_argument(
+        "--breakdown",
+        default="total",
+        help="total (default), report_line, account_group, report_section, uppdrag, resultatenhet, "
+        "investment_project, or all",
+    )
     show.add_argument("--limit", type=int, default=40)
     add("deliveries", cmd_deliveries, "list the delivery ledger").add_argument("--source")
     add("manifest", cmd_manifest, "dbt parse (the manifest the Airflow build DAG is rendered from)")

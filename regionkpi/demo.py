@@ -47,6 +47,22 @@ SHOWCASE = [
     ),
 ]
 
+#: Finance figures the demo prints beside the reports (ingest/finance/sample.py maps every figure).
+FINANCE_SHOWCASE = [
+    # figure id, what the report calls it, unit and decimals the report prints, as printed
+    ("F038", "Halland Regionkontoret, ack resultat jan-apr 2021", "tkr", 0, "-134 010 tkr"),
+    ("F040", "Halland Regionkontoret, ack avvikelse jan-apr 2021", "tkr", 0, "20 694 tkr"),
+    ("F022", "Halland Regionkontoret, prognos budgetavvikelse 2021", "tkr", 0, "10 550 tkr"),
+    ("F061", "Halland Regionkontoret, kostnadsutveckling jan-apr", "%", 1, "18,3 %"),
+    ("F074", "Halland Regionkontoret, investeringar avvikelse", "tkr", 0, "1 100 tkr"),
+    ("F103", "Värmland Regionstyrelsen, nettokostnad ack aug 2023", "mnkr", 2, "1 074,76 mnkr"),
+    ("F105", "Värmland Regionstyrelsen, avvikelse ack aug 2023", "mnkr", 3, "95,512 mnkr"),
+    ("F107", "Länstrafiken, biljettintäkter 2020", "tkr", 0, "176 822"),
+    ("F166", "Länstrafiken, budgetavvikelse 2020", "tkr", 0, "-22 235"),
+    ("F175", "Regionledningskontoret (Jönköping), ekonomi i balans 2020", "tkr", 0, "47 582 tkr"),
+]
+_SCALE = {"tkr": 1_000, "mnkr": 1_000_000, "%": 1}
+
 BANNER = """
 ************************************************************************************
 *  DEMO MODE: REGIONKPI_PSEUDONYM_KEY is not set, so personal identifiers are      *
@@ -120,7 +136,10 @@ def run_demo(settings: Settings, echo: Echo) -> int:
 
     echo(f"1/5 writing sample extracts into {settings.landing_dir}")
     files = write_sample(settings.landing_dir)
-    echo(f"  {len(files)} file(s) for regions 0006, 0013, 0017 (2019-2023), incl. late corrections and a broken file")
+    echo(
+        f"  {len(files)} file(s) for regions 0006, 0013, 0017: HR 2019-2023, finance 2016-2023 (CSV and SIE 4), "
+        "incl. late corrections and broken files"
+    )
 
     echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest")
     airflow(settings, "db", "migrate", log_name="airflow_db_migrate")
@@ -133,14 +152,24 @@ def run_demo(settings: Settings, echo: Echo) -> int:
         "one writer of build.duckdb at a time",
         log_name="airflow_pools",
     )
+    airflow(
+        settings,
+        "pools",
+        "set",
+        "regionkpi_ingest",
+        "1",
+        "one ingest at a time (shared delivery ledger)",
+        log_name="airflow_pools_ingest",
+    )
     pipeline.manifest(settings)
 
     from ingest.ledger import Ledger
 
     ledger = Ledger(settings.ledger_path)
     seen = {d.seq for d in ledger.deliveries()}
-    echo("3/5 airflow dags test ingest_hr_sick_leave")
-    _dag_test(settings, "ingest_hr_sick_leave", logical_date, echo)
+    for dag_id in ("ingest_hr_sick_leave", "ingest_finance"):
+        echo(f"3/5 airflow dags test {dag_id}")
+        _dag_test(settings, dag_id, logical_date, echo)
     deliveries = [d for d in ledger.deliveries() if d.seq not in seen]
     if seen:
         echo(f"  (the ledger already held {len(seen)} deliveries: files delivered again are duplicates)")
@@ -171,6 +200,8 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     import pandas as pd
 
     echo(format_kpi_table(pd.concat(rows, ignore_index=True), extra_columns=(("in the report", "printed"),)))
+    echo("")
+    echo(_finance_showcase(settings))
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
     gate = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
     echo("")
@@ -181,3 +212,35 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     echo("Try                : .venv/bin/regionkpi show --region 0013 --organisation Regionkontoret --period 2021-04")
     echo(f"Demo finished in {time.monotonic() - started:.0f} s")
     return 0
+
+
+def _finance_showcase(settings: Settings) -> str:
+    """Published finance figures (SEK, ledger sign) shown the way the reports print them."""
+    import duckdb
+
+    from ingest.finance.sample import FINANCE_FIGURES
+    from publish.query import current_marts_db, format_number
+
+    lines = [f"{'finance figure':<58} {'published (SEK, ledger sign)':>30} {'as printed':>16}  in the report"]
+    with duckdb.connect(str(current_marts_db(settings)), read_only=True) as connection:
+        for figure_id, label, unit, decimals, printed in FINANCE_SHOWCASE:
+            ref = FINANCE_FIGURES[figure_id]
+            found = connection.execute(
+                "select value from kpi_indicator_values where region_id = ? and organisation_id = ? "
+                'and indicator_id = ? and period = ? and "window" = ? and breakdown = ? and breakdown_id = ?',
+                [
+                    ref.region_id,
+                    ref.organisation_id,
+                    ref.indicator_id,
+                    ref.period,
+                    ref.window,
+                    ref.breakdown,
+                    ref.breakdown_id,
+                ],
+            ).fetchone()
+            if found is None:
+                lines.append(f"{label:<58} {'(not published)':>30}")
+                continue
+            shown = format_number(ref.sign * found[0] / _SCALE[unit], decimals) + f" {unit}"
+            lines.append(f"{label:<58} {format_number(found[0], 2):>30} {shown:>16}  {printed}")
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ OWNER = "regionkpi"
 
 #: One writer of build.duckdb at a time, across DAGs (the Cosmos dbt tasks run in this pool).
 DBT_POOL = "dbt_duckdb_writer"
+#: One ingest at a time, across the ingest DAGs: they share the delivery ledger and the organisation
+#: extract every domain depends on.
+INGEST_POOL = "regionkpi_ingest"
 
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -38,12 +42,35 @@ def _asset(name: str, relative: str) -> Asset:
 
 #: Updated when an ingest run loaded new rows into the raw layer for HR (sick leave or organisation).
 RAW_HR = _asset("raw_hr", "raw/hr_sick_leave")
+#: The landing folders the finance ingest DAG reads.
+FINANCE_SOURCES = ("finance_ledger", "finance_budget", "finance_forecast", "finance_investments")
+#: Updated when an ingest run loaded new finance rows (ledger, budget, forecast or investments).
+RAW_FINANCE = _asset("raw_finance", "raw/finance_ledger")
 #: Updated when a validated snapshot of the marts has been published.
 PUBLISHED_MARTS = _asset("published_marts", "published/current")
 
 
 def settings() -> Settings:
     return load_settings()
+
+
+def ingest_sources(sources: list[str], log: logging.Logger) -> dict[str, int]:
+    """The body of an ingest DAG's task: ingest ``sources`` (and what they depend on) from landing.
+
+    Returns the counts per status; raises ``AirflowSkipException`` when nothing new was loaded, so
+    the task's asset is not updated and nothing downstream runs.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from regionkpi import pipeline
+
+    report = pipeline.ingest(settings(), sources=sources, echo=log.info)
+    counts = {status: report.count(status) for status in ("loaded", "quarantined", "duplicate")}
+    if counts["quarantined"]:
+        log.warning("%d file(s) quarantined: see quarantine/*/*.report.txt", counts["quarantined"])
+    if not report.changed:
+        raise AirflowSkipException(f"nothing new loaded ({report.summary()})")
+    return counts
 
 
 def cosmos_build_group(group_id: str = "dbt_build") -> Any:

@@ -45,7 +45,7 @@ def safe_run_id(run_id: str) -> str:
 
 
 def ingest(settings: Settings, *, sources: list[str] | None = None, echo: Echo | None = None) -> IngestReport:
-    from ingest.landing import ingest_landing
+    from ingest.landing import ensure_raw_schemas, ingest_landing
 
     def progress(index: int, total: int, delivery: Delivery) -> None:
         if echo:
@@ -55,6 +55,8 @@ def ingest(settings: Settings, *, sources: list[str] | None = None, echo: Echo |
             echo(f"[{index}/{total}] {d.source}/{d.region_id}/{d.file_name}: {d.status} ({detail})")
 
     report = ingest_landing(settings, source_names=sources, progress=progress)
+    # dbt reads every source; one nobody has delivered yet reads as its empty schema file
+    ensure_raw_schemas(settings)
     if echo:
         echo(f"ingest: {report.summary()}")
     return report
@@ -66,7 +68,13 @@ def dbt_executable() -> str:
 
 
 def run_dbt(settings: Settings, *args: str, echo: Echo | None = None) -> None:
-    """Run a dbt command in a subprocess against the project, streaming its log lines to ``echo``."""
+    """Run a dbt command in a subprocess against the project, streaming its log lines to ``echo``.
+
+    Every source gets its empty schema file first, so dbt can read a source nobody delivered yet.
+    """
+    from ingest.landing import ensure_raw_schemas
+
+    ensure_raw_schemas(settings)
     command = [
         dbt_executable(),
         *([] if sys.stdout.isatty() else ["--no-use-colors"]),

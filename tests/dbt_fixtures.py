@@ -97,7 +97,47 @@ ORGANISATION_SCHEMA = pa.schema(
     ]
 )
 
-SCHEMAS = {"hr_sick_leave": HR_SICK_LEAVE_SCHEMA, "organisation": ORGANISATION_SCHEMA}
+
+def _finance_schema(*fields: pa.Field) -> pa.Schema:
+    return pa.schema([*_DELIVERY_FIELDS, *fields])
+
+
+_CODE_PARTS = [pa.field(name, pa.string()) for name in ("verksamhet", "aktivitet", "projekt")]
+_PLAN_FIELDS = [
+    pa.field("ansvar", pa.string()),
+    pa.field("konto", pa.string()),
+    pa.field("report_line_id", pa.string()),
+    *_CODE_PARTS,
+    pa.field("amount", pa.float64()),
+]
+
+SCHEMAS = {
+    "hr_sick_leave": HR_SICK_LEAVE_SCHEMA,
+    "organisation": ORGANISATION_SCHEMA,
+    "finance_ledger": _finance_schema(
+        pa.field("period_month", pa.date32()),
+        pa.field("voucher_date", pa.date32()),
+        pa.field("ansvar", pa.string()),
+        pa.field("konto", pa.string()),
+        *_CODE_PARTS,
+        pa.field("motpart", pa.string()),
+        pa.field("amount", pa.float64()),
+        pa.field("posting_text", pa.string()),
+        pa.field("voucher", pa.string()),
+        pa.field("source_format", pa.string()),
+    ),
+    "finance_budget": _finance_schema(pa.field("period_month", pa.date32()), *_PLAN_FIELDS),
+    "finance_forecast": _finance_schema(pa.field("vintage_month", pa.date32()), *_PLAN_FIELDS),
+    "finance_investments": _finance_schema(
+        pa.field("period_month", pa.date32()),
+        pa.field("project_code", pa.string()),
+        pa.field("project_name", pa.string()),
+        pa.field("ansvar", pa.string()),
+        pa.field("annual_budget", pa.float64()),
+        pa.field("outcome_to_date", pa.float64()),
+        pa.field("full_year_forecast", pa.float64()),
+    ),
+}
 
 AGE_BANDS = ("-29", "30-49", "50-")
 
@@ -341,6 +381,91 @@ def write_hand_made_fixture(warehouse_dir: Path) -> None:
         "0017",
         9,
         [r for m in months(date(2023, 6, 1), date(2023, 8, 1)) for r in varmland_rows(m)],
+    )
+    write_finance_fixture(warehouse_dir)
+
+
+def _posting(month: date, ansvar: str | None, konto: str, amount: float, motpart: str | None = None) -> dict[str, Any]:
+    return {
+        "period_month": month,
+        "ansvar": ansvar,
+        "konto": konto,
+        "motpart": motpart,
+        "amount": amount,
+        "source_format": "csv",
+    }
+
+
+def _plan(month_field: str, month: date, ansvar: str, amount: float, *, konto=None, line=None) -> dict[str, Any]:
+    return {month_field: month, "ansvar": ansvar, "konto": konto, "report_line_id": line, "amount": amount}
+
+
+def write_finance_fixture(warehouse_dir: Path) -> None:
+    """Värmland's finance, small enough to compute by hand (tests/test_dbt_project.py):
+
+    - 2022-01/02: V10 staff costs 800 a month, V20 purchases 400 a month (last year's outcome).
+    - 2023-01: V10 staff costs 1 000 and an internal sale of 200 to V20 (motpart 150, both sides
+      booked: V10 −200 on 3510, V20 +200 on 4010), V20 external purchases 300, and the bank side
+      (balance sheet, no ansvar).
+    - 2023-02 first delivered with V10 1 000 only, then re-delivered: V10 1 100, V20 300.
+    - Budget 2023-01/02: V10 1 050 on 5010, V20 450 on the report line kopt_verksamhet, each month.
+    - Forecast after February 2023: V10 12 000 (5010), V20 5 000 (kopt_verksamhet).
+    - Investments after February 2023: one project on V10, budget 1 000, spent 100, forecast 900.
+    """
+    jan22, feb22, jan23, feb23 = date(2022, 1, 1), date(2022, 2, 1), date(2023, 1, 1), date(2023, 2, 1)
+    first = [
+        *[_posting(m, "V10", "5010", 800) for m in (jan22, feb22)],
+        *[_posting(m, "V20", "4010", 400) for m in (jan22, feb22)],
+        _posting(jan23, "V10", "5010", 1000),
+        _posting(jan23, "V10", "3510", -200, motpart="150"),
+        _posting(jan23, "V20", "4010", 200, motpart="150"),
+        _posting(jan23, "V20", "4010", 300),
+        _posting(jan23, None, "1930", -1300),
+        _posting(feb23, "V10", "5010", 1000),
+    ]
+    write_delivery(warehouse_dir, "finance_ledger", "0017", 10, first)
+    budget = [
+        row
+        for m in (jan23, feb23)
+        for row in (
+            _plan("period_month", m, "V10", 1050, konto="5010"),
+            _plan("period_month", m, "V20", 450, line="kopt_verksamhet"),
+        )
+    ]
+    write_delivery(warehouse_dir, "finance_budget", "0017", 11, budget)
+    write_delivery(
+        warehouse_dir,
+        "finance_ledger",
+        "0017",
+        12,
+        [_posting(feb23, "V10", "5010", 1100), _posting(feb23, "V20", "4010", 300)],
+    )
+    write_delivery(
+        warehouse_dir,
+        "finance_forecast",
+        "0017",
+        13,
+        [
+            _plan("vintage_month", feb23, "V10", 12000, konto="5010"),
+            _plan("vintage_month", feb23, "V20", 5000, line="kopt_verksamhet"),
+        ],
+    )
+    write_delivery(
+        warehouse_dir,
+        "finance_investments",
+        "0017",
+        14,
+        [
+            {
+                "period_month": feb23,
+                "project_code": "P1",
+                "project_name": "Servrar",
+                "ansvar": "V10",
+                "annual_budget": 1000.0,
+                "outcome_to_date": 100.0,
+                "full_year_forecast": 900.0,
+            }
+        ],
     )
 
 

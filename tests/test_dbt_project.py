@@ -47,6 +47,9 @@ PUBLISHED_COLUMNS = [
     ("unit", "VARCHAR"),
     ("is_suppressed", "BOOLEAN"),
     ("suppression_reason", "VARCHAR"),
+    ("breakdown", "VARCHAR"),
+    ("breakdown_id", "VARCHAR"),
+    ("breakdown_name", "VARCHAR"),
 ]
 
 
@@ -70,13 +73,16 @@ class Build:
         window: str,
         gender: str = "T",
         age_band: str = "all",
+        breakdown: str = "total",
+        breakdown_id: str = "all",
     ) -> dict:
         """The one published row of a cell and indicator, as a dict."""
         with duckdb.connect(str(self.warehouse_dir / "build.duckdb"), read_only=True) as connection:
             frame = connection.execute(
                 "select * from marts.kpi_indicator_values where organisation_id = ? and indicator_id = ? "
-                'and period = ? and "window" = ? and gender = ? and age_band = ?',
-                [organisation_id, indicator_id, period, window, gender, age_band],
+                'and period = ? and "window" = ? and gender = ? and age_band = ? and breakdown = ? '
+                "and breakdown_id = ?",
+                [organisation_id, indicator_id, period, window, gender, age_band, breakdown, breakdown_id],
             ).df()
         assert len(frame) == 1, f"expected one row for {organisation_id} {indicator_id} {period} {window}"
         return frame.iloc[0].to_dict()
@@ -102,8 +108,15 @@ def test_build_passes_with_every_data_test_and_unit_test(build: Build) -> None:
     assert "WARN=1" in build.output
     assert "warn_employee_units_missing_from_organisation" in build.output
     passed_unit_tests = [line for line in build.output.splitlines() if " PASS " in line and "::test_" in line]
-    assert len(passed_unit_tests) == 3, build.output[-3000:]
+    assert len(passed_unit_tests) == 7, build.output[-3000:]
     assert "test_indicator_formulas_on_hand_computed_cells" in build.output
+    for name in (
+        "test_deviation_is_positive_when_better_for_costs_and_revenues",
+        "test_cost_and_income_development_against_last_year_and_budget",
+        "test_forecast_and_investment_deviations",
+        "test_internal_postings_are_eliminated_only_at_the_region",
+    ):
+        assert f"::{name}" in build.output, name
     print(f"dbt build on the fixture took {build.seconds:.1f} s")
 
 
@@ -126,6 +139,10 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "dim_period",
         "dim_region",
         "kpi_indicator_values",
+        "fct_ledger_balances",
+        "fct_budget",
+        "fct_forecast",
+        "fct_investments",
     }
     # Everything in `marts` is published; the unsuppressed fact (health data) must never be there.
     restricted = {
@@ -288,6 +305,7 @@ def test_no_published_total_has_exactly_one_hidden_part(build: Build) -> None:
         with cells as (
             select distinct region_id, organisation_id, period, "window", gender, age_band, is_suppressed
             from marts.kpi_indicator_values
+            where indicator_id in (select indicator_id from marts.dim_indicator where domain = 'hr')
         ),
         gender_groups as (
             select total.region_id, total.organisation_id, total.period, total."window", total.age_band,
@@ -334,7 +352,8 @@ def test_only_complete_windows_are_published(build: Build) -> None:
     # Värmland never delivered May 2023: ytd stops after April, no R12 or year, months all published.
     windows = build.query(
         """select "window", list(distinct period order by period) from marts.kpi_indicator_values
-           where region_id = '0017' and organisation_id = 'R17' group by 1 order by 1"""
+           where region_id = '0017' and organisation_id = 'R17' and indicator_id = 'sick_leave_rate'
+           group by 1 order by 1"""
     )
     assert dict(windows) == {
         "month": ["2023-01", "2023-02", "2023-03", "2023-04", "2023-06", "2023-07", "2023-08"],
@@ -425,3 +444,88 @@ def test_dbt_parse_writes_the_manifest_and_docs_generate(build: Build) -> None:
     assert published, "the published schema holds models"
     unenforced = [node["name"] for node in published if not node["config"]["contract"]["enforced"]]
     assert not unenforced, f"every published mart has an enforced contract; missing: {unenforced}"
+
+
+# Finance (tests/dbt_fixtures.py::write_finance_fixture), figures computed by hand -----------------
+
+
+def test_finance_latest_delivery_wins_and_the_ledger_reconciles(build: Build) -> None:
+    # 2023-02 was re-delivered: V10 1 100 and V20 300 replace the first delivery's V10 1 000.
+    assert build.kpi("RLK", "finance_outcome", "2023-02", "month")["value"] == 1400
+    rows = build.query(
+        "select period_month::varchar, sum(amount)::double, sum(posting_count) from marts.fct_ledger_balances "
+        "where region_id = '0017' group by all order by 1"
+    )
+    # the bank side of January is kept (balance sheet), so January sums to zero like its vouchers
+    assert rows == [
+        ("2022-01-01", 1200.0, 2),
+        ("2022-02-01", 1200.0, 2),
+        ("2023-01-01", 0.0, 5),
+        ("2023-02-01", 1400.0, 2),
+    ]
+
+
+def test_finance_outcome_budget_deviation_and_change(build: Build) -> None:
+    assert build.kpi("RLK", "finance_outcome", "2023-02", "ytd")["value"] == 2700
+    assert build.kpi("RLK", "finance_budget", "2023-02", "ytd")["value"] == 3000
+    # positive = better than budget: 300 less spent
+    assert build.kpi("RLK", "finance_budget_deviation", "2023-02", "ytd")["value"] == 300
+    assert build.kpi("RLK", "finance_outcome_change", "2023-02", "ytd")["value"] == 300
+    assert build.kpi("RLK", "net_cost", "2023-02", "ytd")["value"] == 2700
+    assert build.kpi("RLK", "net_cost_growth", "2023-02", "ytd")["value"] == pytest.approx(12.5)
+    costs = build.kpi("RLK", "cost_development", "2023-02", "ytd")
+    assert costs["value"] == pytest.approx(100 * (2900 / 2400 - 1))
+    assert build.kpi("RLK", "budgeted_cost_development", "2023-02", "ytd")["value"] == pytest.approx(25.0)
+    assert build.kpi("RLK", "cost_development_deviation", "2023-02", "ytd")["value"] == pytest.approx(
+        25.0 - 100 * (2900 / 2400 - 1)
+    )
+    assert costs["unit"] == "%"
+
+
+def test_finance_report_lines_and_account_groups(build: Build) -> None:
+    def part(breakdown: str, breakdown_id: str) -> float:
+        return build.kpi("RLK", "finance_outcome", "2023-02", "ytd", breakdown=breakdown, breakdown_id=breakdown_id)[
+            "value"
+        ]
+
+    assert part("report_line", "personalkostnader") == 2100
+    assert part("report_line", "kopt_verksamhet") == 800
+    assert part("report_line", "verksamhetens_intakter") == -200
+    assert part("report_section", "Kostnader") == 2900
+    assert part("account_group", "operating_costs") == 2900
+    assert part("account_group", "operating_income") == -200
+    # budget given by report line lands on that line
+    budget = build.kpi(
+        "RLK", "finance_budget", "2023-02", "ytd", breakdown="report_line", breakdown_id="kopt_verksamhet"
+    )
+    assert budget["value"] == 900
+
+
+def test_finance_internal_sale_is_eliminated_at_the_region_only(build: Build) -> None:
+    def group(organisation: str, account_group: str) -> list[tuple]:
+        return build.query(
+            "select value from marts.kpi_indicator_values where organisation_id = ? "
+            "and indicator_id = 'finance_outcome' and period = '2023-01' and \"window\" = 'month' "
+            "and breakdown = 'account_group' and breakdown_id = ?",
+            [organisation, account_group],
+        )
+
+    assert group("RLK", "operating_income") == [(-200.0,)]
+    assert group("RLK", "operating_costs") == [(1500.0,)]
+    assert group("R17", "operating_income") == [], "the internal sale is gone at the region"
+    assert group("R17", "operating_costs") == [(1300.0,)]
+    assert build.kpi("R17", "finance_outcome", "2023-01", "month")["value"] == 1300
+
+
+def test_finance_forecast_and_investments(build: Build) -> None:
+    forecast = build.kpi("RLK", "finance_forecast", "2023-02", "forecast_year")
+    assert forecast["value"] == 17000
+    assert forecast["organisation_name"] == "Regionledningskontoret"
+    # no annual budget (only January and February are budgeted): no forecast deviation is published
+    assert not build.query("select 1 from marts.kpi_indicator_values where indicator_id = 'finance_forecast_deviation'")
+    assert build.kpi("RLK", "investment_outcome", "2023-02", "ytd")["value"] == 100
+    assert build.kpi("RLK", "investment_forecast_deviation", "2023-02", "forecast_year")["value"] == 100
+    project = build.kpi(
+        "V10", "investment_budget", "2023-12", "year", breakdown="investment_project", breakdown_id="P1"
+    )
+    assert (project["value"], project["breakdown_name"]) == (1000, "Servrar")

@@ -1,7 +1,8 @@
 """End to end: the sample through both DAGs (Airflow, SQLite) to published figures the regions printed.
 
 Runs the README demo in a temporary root, then compares the published KPI table with every HR
-`actual` row of shared/domain/published_figures.csv at the rounding the report printed.
+`actual` row and every finance row of shared/domain/published_figures.csv at the rounding the report
+printed (or, where the report is inconsistent, the consistent value; see ingest/finance/sample.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.hr.sample import FIGURE_ORGANISATIONS
+from ingest.finance.sample import FINANCE_BROKEN_FILES, FINANCE_FIGURES
+from ingest.hr.sample import BROKEN_FILE, FIGURE_ORGANISATIONS
 from ingest.textio import inspect_file
 from regionkpi.demo import run_demo
 from regionkpi.settings import load_settings
@@ -74,7 +76,8 @@ def test_every_hr_figure_is_reproduced_at_the_printed_rounding(demo):
             organisation_id = FIGURE_ORGANISATIONS[(row["region_id"], row["organisation"])]
             found = connection.execute(
                 "select value, is_suppressed from kpi_indicator_values where region_id = ? and organisation_id = ? "
-                "and indicator_id = ? and period = ? and \"window\" = ? and gender = ? and age_band = 'all'",
+                "and indicator_id = ? and period = ? and \"window\" = ? and gender = ? and age_band = 'all' "
+                "and breakdown = 'total'",
                 [
                     row["region_id"],
                     organisation_id,
@@ -96,6 +99,59 @@ def test_every_hr_figure_is_reproduced_at_the_printed_rounding(demo):
     assert not mismatches, "\n".join(mismatches)
 
 
+SCALE = {"tkr": Decimal(1000), "mnkr": Decimal(1_000_000), "%": Decimal(1), "percentage points": Decimal(1)}
+
+
+def _finance_rows() -> list[dict[str, str]]:
+    with FIGURES.open(encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r["domain"] == "finance"]
+
+
+def test_every_finance_figure_is_reproduced_at_the_printed_rounding(demo):
+    """All finance rows: outcome, budget, deviations, forecasts, development, investments.
+
+    Where the report is inconsistent with itself (F035: the uppdrag total printed -475,5 while
+    -475 423 tkr rounds to -475,4) the consistent value is published, and the printed one differs.
+    """
+    settings, _ = demo
+    rows = _finance_rows()
+    assert len(rows) >= 150
+    assert {r["figure_id"] for r in rows} == set(FINANCE_FIGURES), "every finance figure has a mapping"
+    published = settings.published_dir / "current" / "marts.duckdb"
+    mismatches = []
+    with duckdb.connect(str(published), read_only=True) as connection:
+        for row in rows:
+            ref = FINANCE_FIGURES[row["figure_id"]]
+            found = connection.execute(
+                "select value from kpi_indicator_values where region_id = ? and organisation_id = ? "
+                'and indicator_id = ? and period = ? and "window" = ? and breakdown = ? and breakdown_id = ? '
+                "and gender = 'T' and age_band = 'all'",
+                [
+                    ref.region_id,
+                    ref.organisation_id,
+                    ref.indicator_id,
+                    ref.period,
+                    ref.window,
+                    ref.breakdown,
+                    ref.breakdown_id,
+                ],
+            ).fetchall()
+            if len(found) != 1:
+                mismatches.append(f"{row['figure_id']} {row['organisation']} {row['measure_sv']}: {len(found)} rows")
+                continue
+            shown = round(ref.sign * Decimal(str(found[0][0])) / SCALE[row["unit"]], _decimals(row["value"]))
+            expected = Decimal(row["value"])
+            if ref.consistent_value is not None:
+                assert expected != round(Decimal(str(ref.consistent_value)), _decimals(row["value"])), row["figure_id"]
+                expected = round(Decimal(str(ref.consistent_value)), _decimals(row["value"]))
+            if shown != expected:
+                mismatches.append(
+                    f"{row['figure_id']} {row['organisation']} {row['measure_sv']}: published {shown} "
+                    f"!= printed {row['printed'] or row['value']}"
+                )
+    assert not mismatches, f"{len(mismatches)} of {len(rows)} finance figures differ:\n" + "\n".join(mismatches)
+
+
 def test_demo_reports_paths_and_the_broken_file(demo):
     settings, output = demo
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
@@ -106,9 +162,12 @@ def test_demo_reports_paths_and_the_broken_file(demo):
     assert (settings.dbt_target_dir / "static_index.html").exists()
     assert "Published snapshot" in output
     assert "GX Data Docs" in output
-    reports = list(settings.quarantine_dir.rglob("*.report.txt"))
-    assert len(reports) == 1, "the sample's one broken file lands in quarantine with a report"
-    assert "REJECTED" in reports[0].read_text(encoding="utf-8")
+    reports = sorted(settings.quarantine_dir.rglob("*.report.txt"))
+    broken = {BROKEN_FILE, *FINANCE_BROKEN_FILES}
+    assert {path.name.split("_", 1)[1].removesuffix(".report.txt") for path in reports} == broken, (
+        "exactly the sample's broken files land in quarantine, each with a report"
+    )
+    assert all("REJECTED" in path.read_text(encoding="utf-8") for path in reports)
 
 
 def test_no_personnummer_reaches_the_warehouse(demo):

@@ -95,10 +95,35 @@ select '0013' as region_id, 'Region Halland' as region_name, organisation_id,
        case when suppression_reason is null then denominator end as denominator,
        unit,
        suppression_reason is not null as is_suppressed,
-       suppression_reason
+       suppression_reason,
+       'total' as breakdown, 'all' as breakdown_id, null::varchar as breakdown_name
 from figures;
 
 drop table flagged; drop table cells; drop table atoms;
+"""
+
+# The gate also reads the indicator catalogue and the finance facts; this warehouse has no finance
+# deliveries, so the finance frames are empty and the finance suites have nothing to reject.
+FINANCE_TABLES_SQL = """
+create table marts.dim_indicator as
+select * from (values ('sick_leave_rate', 'hr'), ('long_term_sick_leave_share', 'hr'), ('average_headcount', 'hr'))
+    as t (indicator_id, domain);
+create table marts.fct_ledger_balances (
+    region_id varchar, period_month date, ansvar varchar, konto varchar, is_internal boolean,
+    report_line_id varchar, report_section varchar, in_result boolean, amount decimal(18, 2), posting_count bigint
+);
+create table marts.fct_budget (
+    region_id varchar, period_month date, ansvar varchar, report_line_id varchar, report_section varchar
+);
+create table marts.fct_forecast (
+    region_id varchar, vintage_month date, forecast_year integer, ansvar varchar, report_line_id varchar,
+    report_section varchar
+);
+create schema intermediate;
+create table intermediate.int_organisation_ancestors_resolved (
+    region_id varchar, period_month date, organisation_id varchar, parent_organisation_id varchar,
+    organisation_level varchar, ancestor_organisation_id varchar, ancestor_depth integer
+);
 """
 
 LEDGER_SQL = """
@@ -118,7 +143,62 @@ DELIVERIES = [
 ]
 
 #: Bad cases: (rule id the gate must name, SQL that breaks it, extra ledger deliveries, an offending key)
+_FINANCE_ROW = """insert into marts.kpi_indicator_values by name
+select '0013' as region_id, 'Region Halland' as region_name, '{org}' as organisation_id,
+       'Vårdcentral Ölmevalla' as organisation_name, 'unit' as organisation_level, '{indicator}' as indicator_id,
+       '2024-01' as period, 'month' as "window", 'T' as gender, 'all' as age_band, {value} as value,
+       {value} as numerator, null as denominator, 'SEK' as unit, false as is_suppressed,
+       '{breakdown}' as breakdown, '{breakdown_id}' as breakdown_id"""
+
+
+def _finance_row(indicator: str, value: float, org: str = "U1", breakdown: str = "total", breakdown_id: str = "all"):
+    return _FINANCE_ROW.format(
+        org=org, indicator=indicator, value=value, breakdown=breakdown, breakdown_id=breakdown_id
+    )
+
+
 BAD_CASES = {
+    "deviation_not_budget_minus_outcome": (
+        "deviation_is_budget_minus_outcome",
+        ";".join(
+            [
+                _finance_row("finance_outcome", 100),
+                _finance_row("finance_budget", 150),
+                _finance_row("finance_budget_deviation", 40),
+            ]
+        ),
+        [],
+        "U1",
+    ),
+    "report_sections_do_not_add_up": (
+        "totals_equal_sum_of_parts",
+        ";".join(
+            [
+                _finance_row("finance_outcome", 100),
+                _finance_row("finance_outcome", 90, breakdown="report_section", breakdown_id="Kostnader"),
+            ]
+        ),
+        [],
+        "U1",
+    ),
+    "budget_misses_an_active_responsibility": (
+        "plans_cover_active_responsibilities",
+        """insert into marts.fct_ledger_balances by name
+           select '0013' as region_id, date '2024-01-01' as period_month, 'U1' as ansvar, '4010' as konto,
+                  true as in_result, false as is_internal, 10 as amount, 1 as posting_count;
+           insert into marts.fct_budget by name
+           select '0013' as region_id, date '2024-01-01' as period_month, 'R13' as ansvar""",
+        [],
+        "U1",
+    ),
+    "fact_holds_rows_no_delivery_has": (
+        "ledger_rows_reconcile",
+        """insert into marts.fct_ledger_balances by name
+           select '0017' as region_id, date '2024-01-01' as period_month, 'X' as ansvar, '4010' as konto,
+                  true as in_result, false as is_internal, 10 as amount, 1 as posting_count""",
+        [],
+        "0017",
+    ),
     "ratio_120_percent": (
         "ratio_within_0_100",
         """update marts.kpi_indicator_values set value = 120
@@ -190,6 +270,7 @@ def build_warehouse(
     with closing(duckdb.connect(str(settings.build_db_path))) as con:
         con.execute(KPI_TABLE_SQL)
         con.execute("create table marts.dim_region as select '0013' as region_id, 'Region Halland' as name")
+        con.execute(FINANCE_TABLES_SQL)
         if breakage:
             con.execute(breakage)
     settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +305,10 @@ def test_good_mart_passes_and_records_results(tmp_path: Path) -> None:
         "kpi_indicator_values__suppression",
         "kpi_indicator_values__additivity",
         "kpi_indicator_values__completeness",
+        "finance__ledger_reconciles",
+        "finance__plan_coverage",
+        "finance__deviations_consistent",
+        "finance__totals_add_up",
     }
     for statistics in result.statistics.values():
         assert statistics["evaluated_expectations"] > 0
@@ -233,7 +318,14 @@ def test_good_mart_passes_and_records_results(tmp_path: Path) -> None:
     assert result.statistics["kpi_indicator_values__completeness"]["rows"] == 2
     assert result.data_docs_index and Path(result.data_docs_index).is_file()
     assert Path(result.data_docs_index).is_relative_to(settings.gx_dir)
-    assert set(result.marts_fingerprint) == {"kpi_indicator_values", "dim_region"}
+    assert set(result.marts_fingerprint) == {
+        "kpi_indicator_values",
+        "dim_region",
+        "dim_indicator",
+        "fct_ledger_balances",
+        "fct_budget",
+        "fct_forecast",
+    }
     summary = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
     assert summary["success"] is True and summary["run_id"] == "run-good"
     assert load_gate_result(settings, "run-good") == result

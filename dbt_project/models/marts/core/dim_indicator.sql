@@ -8,5 +8,7 @@ select
     cast(kolada_kpi_id as varchar) as kolada_kpi_id,
     numerator_definition,
     denominator_definition,
-    definition
+    definition,
+    cast(domain as varchar) as domain,
+    cast(report_sign as integer) as report_sign
 from {{ ref('indicators') }}

@@ -1,6 +1,8 @@
--- One row per region × organisation × indicator × period × window × gender × age band: the published
--- HR indicator values (docs/published_kpi_table.md, contract enforced). A suppressed cell keeps its
--- row, flagged, with value, numerator and denominator null: never shown as 0.
+-- One row per region × organisation × indicator × period × window × gender × age band × breakdown:
+-- every published indicator value of every domain in one long table (docs/published_kpi_table.md,
+-- contract enforced). HR: a suppressed cell keeps its row, flagged, with value, numerator and
+-- denominator null: never shown as 0. Finance (docs/finance.md): amounts in SEK with the ledger
+-- sign, broken down by account group, report line and finance object; never suppressed.
 with
 
 indicator_values as (
@@ -31,7 +33,25 @@ indicators as (
 
     select * from {{ ref('dim_indicator') }}
 
-)
+),
+
+finance_values as (
+
+    select * from {{ ref('int_finance_indicator_values_computed') }}
+
+),
+
+-- each node's name and level as valid in the window's last month (or the latest month before it
+-- for which the tree was resolved)
+node_names as (
+
+    select distinct region_id, period_month, organisation_id, organisation_name, organisation_level
+    from {{ ref('int_organisation_ancestors_resolved') }}
+    where ancestor_depth = 0
+
+),
+
+hr_rows as (
 
 select
     cast(indicator_values.region_id as varchar) as region_id,
@@ -51,7 +71,10 @@ select
         as denominator,
     cast(indicators.unit as varchar) as unit,
     cast(suppression.is_suppressed as boolean) as is_suppressed,
-    cast(suppression.suppression_reason as varchar) as suppression_reason
+    cast(suppression.suppression_reason as varchar) as suppression_reason,
+    cast('total' as varchar) as breakdown,
+    cast('all' as varchar) as breakdown_id,
+    cast(null as varchar) as breakdown_name
 from indicator_values
 inner join cells
     on cells.region_id = indicator_values.region_id
@@ -71,3 +94,43 @@ left join regions
     on regions.region_id = indicator_values.region_id
 left join indicators
     on indicators.indicator_id = indicator_values.indicator_id
+
+),
+
+finance_rows as (
+
+    select
+        cast(finance_values.region_id as varchar) as region_id,
+        cast(regions.region_name as varchar) as region_name,
+        cast(finance_values.organisation_id as varchar) as organisation_id,
+        cast(node_names.organisation_name as varchar) as organisation_name,
+        cast(node_names.organisation_level as varchar) as organisation_level,
+        cast(finance_values.indicator_id as varchar) as indicator_id,
+        cast(finance_values.period as varchar) as period,
+        cast(finance_values.window_name as varchar) as "window",
+        cast('T' as varchar) as gender,
+        cast('all' as varchar) as age_band,
+        cast(finance_values.value as double) as value,
+        cast(finance_values.numerator as double) as numerator,
+        cast(finance_values.denominator as double) as denominator,
+        cast(indicators.unit as varchar) as unit,
+        cast(false as boolean) as is_suppressed,
+        cast(null as varchar) as suppression_reason,
+        cast(finance_values.breakdown as varchar) as breakdown,
+        cast(finance_values.breakdown_id as varchar) as breakdown_id,
+        cast(finance_values.breakdown_name as varchar) as breakdown_name
+    from finance_values
+    asof left join node_names
+        on node_names.region_id = finance_values.region_id
+        and node_names.organisation_id = finance_values.organisation_id
+        and node_names.period_month <= finance_values.period_end
+    left join regions
+        on regions.region_id = finance_values.region_id
+    left join indicators
+        on indicators.indicator_id = finance_values.indicator_id
+
+)
+
+select * from hr_rows
+union all
+select * from finance_rows

@@ -1,4 +1,4 @@
--- One row per region × delivered month × unit × ancestor: every node above a unit (the unit itself
+-- One row per region × delivered month (of any domain) × unit × ancestor: every node above a unit (the unit itself
 -- included, at depth 0), using the organisation version valid on the last day of that month. A unit
 -- that moves in June therefore rolls up to its old parent until May and to its new parent from June.
 with recursive
@@ -9,10 +9,18 @@ organisation_units as (
 
 ),
 
+-- every month some domain delivered figures for: the tree is resolved only where it is needed
 delivered_months as (
 
-    select distinct region_id, period_month
-    from {{ ref('stg_hr__employee_months') }}
+    select region_id, period_month from {{ ref('stg_hr__employee_months') }}
+    union
+    select region_id, period_month from {{ ref('stg_finance__ledger_postings') }}
+    union
+    select region_id, period_month from {{ ref('stg_finance__budget_rows') }}
+    union
+    select region_id, vintage_month from {{ ref('stg_finance__forecast_rows') }}
+    union
+    select region_id, period_month from {{ ref('stg_finance__investment_rows') }}
 
 ),
 

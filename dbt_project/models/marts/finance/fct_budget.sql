@@ -1,0 +1,44 @@
+-- One row per region × month × budget row's code string (ansvar, account or report line,
+-- verksamhet, aktivitet, projekt): the latest delivered budget of the month, ledger sign.
+with
+
+budget as (
+
+    select
+        region_id, period_month, ansvar, konto, report_line_id, verksamhet, aktivitet, projekt,
+        sum(amount) as amount
+    from {{ ref('stg_finance__budget_rows') }}
+    group by all
+
+),
+
+classified as (
+
+    select * from {{ ref('int_finance_code_strings_classified') }}
+
+)
+
+select
+    cast({{ surrogate_key(['budget.region_id', 'budget.period_month', 'budget.ansvar', 'budget.konto',
+        'budget.report_line_id', 'budget.verksamhet', 'budget.aktivitet', 'budget.projekt']) }} as varchar)
+        as budget_key,
+    cast(budget.region_id as varchar) as region_id,
+    cast(budget.period_month as date) as period_month,
+    cast(budget.ansvar as varchar) as ansvar,
+    cast(budget.konto as varchar) as konto,
+    cast(budget.verksamhet as varchar) as verksamhet,
+    cast(budget.aktivitet as varchar) as aktivitet,
+    cast(budget.projekt as varchar) as projekt,
+    cast(classified.account_group as varchar) as account_group,
+    cast(classified.report_line_id as varchar) as report_line_id,
+    cast(classified.report_line_name as varchar) as report_line_name,
+    cast(classified.report_section as varchar) as report_section,
+    cast(classified.in_result as boolean) as in_result,
+    cast(classified.in_net_cost as boolean) as in_net_cost,
+    cast(budget.amount as decimal(18, 2)) as amount
+from budget
+left join classified
+    on classified.region_id = budget.region_id
+    and classified.konto is not distinct from budget.konto
+    and classified.verksamhet is not distinct from budget.verksamhet
+    and classified.given_report_line_id is not distinct from budget.report_line_id

@@ -1,0 +1,1 @@
+"""Finance sources: ledger (CSV and SIE 4), budget, forecast, investments."""
