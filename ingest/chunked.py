@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -58,6 +59,9 @@ _NUMBER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|[+-]?\d+\.\d+"
 BLOCK_BYTES = 1 << 20
 #: A line longer than this (no line end in sight) hands the rest of the file to the exact reader.
 _MAX_LINE_BYTES = 64 << 20
+#: Reference cycles are collected when Arrow memory grew by this many chunks (and at least the bytes).
+_GC_GROWTH_CHUNKS = 2
+_GC_GROWTH_MIN_BYTES = 64 << 20
 #: Codecs in which ``\n``, ``\r``, ``"`` and ``;`` are single bytes that occur only as themselves.
 _BYTE_SCANNABLE = {"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "iso8859-15", "ascii"}
 #: A single-line record as the ``csv`` module reads it in strict mode (used on lines holding a quote).
@@ -465,6 +469,7 @@ class _Assembler:
         self.count = 0
         self.pending: list[Violation] = []
         self.budget = [MAX_CELL_VIOLATIONS]
+        self.low_water = pa.total_allocated_bytes()
 
     def feed(self, event: _Rows | Violation) -> Iterator[Chunk]:
         if isinstance(event, Violation):
@@ -491,12 +496,28 @@ class _Assembler:
         self.lines = [lines[n:]] if len(lines) > n else []
         self.count -= n
         pending, self.pending = self.pending, []
+        self._collect_cycles(sum(column.nbytes for column in columns))
         texts = {position: columns[self.slot[position]] for position in self.wanted}
         chunk = _parse(texts, lines[:n], self.present, self.positions, self.headers, self.ignored, pending, self.budget)
         # The blocks and intermediates of this chunk are free now: hand the pages back before the caller
         # checks the chunk, or the allocator's cache adds to the peak of every later step.
         pa.default_memory_pool().release_unused()
         return chunk
+
+    def _collect_cycles(self, chunk_bytes: int) -> None:
+        """Free earlier chunks that only reference cycles still hold.
+
+        Consumers may keep a chunk's frame in a reference cycle (a GX validation of the chunk does).
+        Python's collector counts objects, not bytes, and this reader allocates few Python objects, so
+        such frames would pile up for many chunks. Collect once Arrow memory has grown by a few
+        chunks' worth since its lowest point: memory stays bounded by the chunk size, at the price of
+        a full collection every few chunks.
+        """
+        allocated = pa.total_allocated_bytes()
+        self.low_water = min(self.low_water, allocated)
+        if allocated - self.low_water > max(_GC_GROWTH_CHUNKS * chunk_bytes, _GC_GROWTH_MIN_BYTES):
+            gc.collect()
+            self.low_water = pa.total_allocated_bytes()
 
 
 def _parse(

@@ -82,7 +82,9 @@ def ansvar_problems(
         covered.assign(valid=True), on=["ansvar", "month"], how="left"
     )
     invalid = is_known & looked_up["valid"].isna().to_numpy()
-    frame["ansvar_not_valid"] = (ansvar + " in " + months.dt.strftime("%Y-%m")).where(invalid)
+    frame["ansvar_not_valid"] = None
+    if invalid.any():  # the message is built for the offending rows only
+        frame.loc[invalid, "ansvar_not_valid"] = ansvar[invalid] + " in " + months[invalid].dt.strftime("%Y-%m")
     return frame
 
 
@@ -153,7 +155,7 @@ _ANSVAR_DERIVED = ("ansvar_missing", "ansvar_not_a_unit", "ansvar_not_valid")
 
 def month_codes(months: pd.Series) -> set[str]:
     """Distinct ``YYYY-MM`` codes of a column of month-start dates."""
-    return set(pd.to_datetime(months.dropna()).dt.strftime("%Y-%m").unique())
+    return {f"{month:%Y-%m}" for month in pd.to_datetime(pd.Series(months.dropna().unique()))}
 
 
 @cache
