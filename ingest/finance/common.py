@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import great_expectations.expectations as gxe
 import pandas as pd
 
@@ -33,19 +32,6 @@ CODE_FIELDS = [
     Field("Projekt", "projekt", required=False),
 ]
 ACCOUNT_PATTERN = r"^[1-8]\d{3,5}$"
-
-
-def unit_intervals(settings: Settings, region_id: str) -> pd.DataFrame | None:
-    """Unit codes and validity of the region's latest organisation delivery (None if none yet)."""
-    files = [f for f in (settings.raw_dir / "organisation" / region_id).glob("*.parquet") if f.name[:1].isdigit()]
-    if not files:
-        return None
-    latest = max(files, key=lambda f: int(f.name.split("_", 1)[0]))
-    with duckdb.connect() as connection:
-        return connection.execute(
-            "select unit_code, valid_from, coalesce(valid_to, date '9999-12-31') as valid_to from read_parquet(?)",
-            [str(latest)],
-        ).df()
 
 
 def ansvar_problems(

@@ -15,7 +15,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ingest.chunked import Field
-from ingest.finance.common import ansvar_expectations, ansvar_problems, checked_stream, month_codes, unit_intervals
+from ingest.finance.common import ansvar_expectations, ansvar_problems, checked_stream, month_codes
+from ingest.hr.organisation import unit_intervals
 from ingest.sources import StreamState
 from regionkpi.settings import Settings
 

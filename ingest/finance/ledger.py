@@ -27,9 +27,9 @@ from ingest.finance.common import (
     checked_stream,
     month_codes,
     result_account,
-    unit_intervals,
 )
 from ingest.finance.sie import SieReader, SieTransaction, SieVoucher, is_sie
+from ingest.hr.organisation import unit_intervals
 from ingest.sources import StreamState
 from regionkpi.settings import Settings
 

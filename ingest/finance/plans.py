@@ -24,8 +24,8 @@ from ingest.finance.common import (
     checked_stream,
     month_codes,
     report_line_ids,
-    unit_intervals,
 )
+from ingest.hr.organisation import unit_intervals
 from ingest.sources import StreamState
 from regionkpi.settings import Settings
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import great_expectations.expectations as gxe
 import pandas as pd
 import pyarrow as pa
@@ -135,3 +136,19 @@ def _tree_violations(frame: pd.DataFrame, headers: dict[str, str]) -> list[Viola
                 row["valid_to"] if row["valid_to"] is not None and row["valid_to"] == row["valid_to"] else far_future
             )
     return violations
+
+
+def unit_intervals(settings: Settings, region_id: str) -> pd.DataFrame | None:
+    """Unit codes and validity of the region's latest organisation delivery (None if none yet).
+
+    Every source that names units (sick leave, the finance extracts) checks them against this.
+    """
+    files = [f for f in (settings.raw_dir / "organisation" / region_id).glob("*.parquet") if f.name[:1].isdigit()]
+    if not files:
+        return None
+    latest = max(files, key=lambda f: int(f.name.split("_", 1)[0]))
+    with duckdb.connect() as connection:
+        return connection.execute(
+            "select unit_code, valid_from, coalesce(valid_to, date '9999-12-31') as valid_to from read_parquet(?)",
+            [str(latest)],
+        ).df()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import great_expectations.expectations as gxe
 import pandas as pd
 import pyarrow as pa
@@ -17,6 +16,7 @@ import pyarrow as pa
 from expectations.custom import ExpectColumnValuesToBeValidPersonnummer
 from ingest import personnummer as pnr
 from ingest.contract import Column, ContractViolation, Violation, check_with_gx, read_extract
+from ingest.hr.organisation import unit_intervals
 from ingest.parsing import month_end, parse_date, parse_number, parse_period, parse_text
 from ingest.sources import Accepted
 from regionkpi.settings import Settings
@@ -51,13 +51,8 @@ SPLIT_TOLERANCE_HOURS = 0.01
 
 def known_units(settings: Settings, region_id: str) -> set[str] | None:
     """Unit codes of the region's latest accepted organisation delivery (None if none yet)."""
-    files = sorted((settings.raw_dir / "organisation" / region_id).glob("*.parquet"))
-    if not files:
-        return None
-    latest = max(files, key=lambda f: int(f.name.split("_", 1)[0]))
-    with duckdb.connect() as connection:
-        rows = connection.execute("select distinct unit_code from read_parquet(?)", [str(latest)]).fetchall()
-    return {row[0] for row in rows}
+    units = unit_intervals(settings, region_id)
+    return None if units is None else set(units["unit_code"])
 
 
 def long_term_split(sick_hours: float, spell_start: dt.date, month_start: dt.date) -> tuple[float, float, float]:
