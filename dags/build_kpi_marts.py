@@ -1,7 +1,8 @@
 """
 ### build_kpi_marts
 
-Runs whenever an ingest DAG has loaded new raw data (the `raw_hr` or the `raw_finance` asset):
+Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance` or `raw_ridership`
+asset):
 
 1. **dbt_build**: the dbt project (staging, dimensions, facts, KPI marts) rendered by Cosmos from the
    pre-built manifest; each node is a `dbt build` of that node (model + its tests) in a subprocess, in
@@ -26,6 +27,7 @@ from regionkpi.orchestration import (
     PUBLISHED_MARTS,
     RAW_FINANCE,
     RAW_HR,
+    RAW_RIDERSHIP,
     START_DATE,
     cosmos_build_group,
 )
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 with DAG(
     dag_id="build_kpi_marts",
-    schedule=(RAW_HR | RAW_FINANCE),
+    schedule=(RAW_HR | RAW_FINANCE | RAW_RIDERSHIP),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

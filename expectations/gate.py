@@ -43,6 +43,7 @@ import pandas as pd
 import yaml
 
 from expectations.finance_gate import finance_frames, finance_plan
+from expectations.ridership_gate import ridership_frames, ridership_plan
 from expectations.runner import (
     ExpectationFailure,
     SuiteRun,
@@ -102,7 +103,17 @@ ALLOWED_VALUES: dict[str, list[str]] = {
     "window": ["month", "ytd", "r12", "year", "forecast_year"],
     "gender": ["T", "K", "M"],
     "age_band": ["all", "-29", "30-49", "50-"],
-    "unit": ["%", "count", "FTE", "SEK", "percentage points"],
+    "unit": [
+        "%",
+        "count",
+        "FTE",
+        "SEK",
+        "percentage points",
+        "km",
+        "boardings per 10 km",
+        "SEK per passenger-km",
+        "per inhabitant",
+    ],
     "breakdown": [
         "total",
         "account_group",
@@ -111,6 +122,9 @@ ALLOWED_VALUES: dict[str, list[str]] = {
         "uppdrag",
         "resultatenhet",
         "investment_project",
+        "traffic_area",
+        "service_kind",
+        "service_trip_type",
     ],
     "suppression_reason": [
         "primary: 10 or fewer employees",
@@ -260,16 +274,19 @@ def read_marts(
             return df, fingerprint
         query = "select indicator_id from marts.dim_indicator where domain = 'hr'"
         hr_indicators = {row[0] for row in con.execute(query).fetchall()}
-        inputs = GateInputs(hr_indicators=hr_indicators, finance=finance_frames(con, raw_dir))
+        inputs = GateInputs(
+            hr_indicators=hr_indicators, finance=finance_frames(con, raw_dir), ridership=ridership_frames(con)
+        )
     return df, fingerprint, inputs
 
 
 @dataclass
 class GateInputs:
-    """What the gate reads beside the KPI table: the HR indicator ids and the finance frames."""
+    """What the gate reads beside the KPI table: the HR indicator ids, the finance and ridership frames."""
 
     hr_indicators: set[str]
     finance: dict[str, pd.DataFrame]
+    ridership: dict[str, pd.DataFrame]
 
 
 def read_expected_periods(ledger_path: Path, source: str, status: str) -> set[tuple[str, str]]:
@@ -686,6 +703,7 @@ def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | N
             f"{TABLE}__expected_periods",
         ),
         *finance_plan(inputs.finance, float(tolerances["finance"]["amount_tolerance"])),
+        *ridership_plan(inputs.ridership, float(tolerances["ridership"]["tolerance"])),
     ]
 
     context = make_context(settings.gx_dir)

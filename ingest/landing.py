@@ -177,7 +177,7 @@ def ensure_raw_schemas(settings: Settings) -> None:
     delivered yet (``raw/<source>/_schema/empty.parquet``: zero rows, matched by the sources' globs)."""
     for source in registry().values():
         target = settings.raw_dir / source.name / "_schema" / "empty.parquet"
-        schema = _raw_schema(source)
+        schema = raw_schema(source)
         if target.exists() and pq.read_schema(target).equals(schema):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +189,7 @@ def ensure_raw_schemas(settings: Settings) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _raw_schema(source: Source | StreamingSource) -> pa.Schema:
+def raw_schema(source: Source | StreamingSource) -> pa.Schema:
     return pa.schema([DELIVERY_FIELDS[0], *source.schema, *DELIVERY_FIELDS[1:]])
 
 
@@ -209,7 +209,7 @@ def _write_raw(
     target = raw_path(settings, source.name, region_id, delivery)
     target.parent.mkdir(parents=True, exist_ok=True)
     ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    schema = _raw_schema(source)
+    schema = raw_schema(source)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     rows = 0
     typed = hasattr(source, "stream")

@@ -83,6 +83,11 @@ def registry() -> dict[str, Source | StreamingSource]:
     from ingest.finance.plans import BudgetSource, ForecastSource
     from ingest.hr.organisation import OrganisationSource
     from ingest.hr.sick_leave import SickLeaveSource
+    from ingest.ridership.boardings import BoardingSource
+    from ingest.ridership.gtfs import GtfsSource
+    from ingest.ridership.population import PopulationSource
+    from ingest.ridership.production import ProductionSource
+    from ingest.ridership.service_trips import ServiceTripSource
 
     sources: list[Source | StreamingSource] = [
         OrganisationSource(),
@@ -91,5 +96,10 @@ def registry() -> dict[str, Source | StreamingSource]:
         BudgetSource(),
         ForecastSource(),
         InvestmentSource(),
+        GtfsSource(),
+        BoardingSource(),
+        ServiceTripSource(),
+        ProductionSource(),
+        PopulationSource(),
     ]
     return {source.name: source for source in sources}

@@ -26,7 +26,16 @@ _PERIOD = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])$")
 SUPPRESSED = ".."
 NOT_APPLICABLE = "."
 
-_DECIMALS = {"%": 2, "FTE": 1, "SEK": 0, "percentage points": 2}
+_DECIMALS = {
+    "%": 2,
+    "FTE": 1,
+    "SEK": 0,
+    "percentage points": 2,
+    "km": 0,
+    "boardings per 10 km": 2,
+    "SEK per passenger-km": 2,
+    "per inhabitant": 2,
+}
 
 
 class NothingPublishedError(FileNotFoundError):

@@ -32,6 +32,16 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
     from ingest.sample import write_sample
 
     landing = Path(args.landing) if args.landing else settings.landing_dir
+    if args.full_scale_boardings:
+        from ingest.ridership.sample import BOARDINGS, write_full_scale_boardings
+        from ingest.ridership.sample_gtfs import write_gtfs_sample
+
+        months = range(1, args.full_scale_boardings + 1)
+        _echo(f"writing {len(months)} month(s) of Länstrafiken's 2019 validations (22 088 050 in the year)...")
+        files = [*write_gtfs_sample(landing), *write_full_scale_boardings(landing, months=months)]
+        rows = sum(1 for path in files[1:] for _ in path.open("rb")) - len(files[1:])
+        _echo(f"wrote {len(files)} file(s), {rows:,} validations of {BOARDINGS[2019]:,} in 2019, into {landing}")
+        return 0
     files = write_sample(landing)
     _echo(f"wrote {len(files)} sample extract(s) into {landing}")
     return 0
@@ -128,7 +138,7 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     for d in Ledger(settings.ledger_path).deliveries(args.source):
         periods = f"{d.periods[0]}..{d.periods[-1]}" if d.periods else "-"
         _echo(
-            f"{d.seq:>5} {d.status:<11} {d.source:<14} {d.region_id} {d.file_name:<40} {periods:<17} "
+            f"{d.seq:>5} {d.status:<11} {d.source:<24} {d.region_id} {d.file_name:<40} {periods:<17} "
             f"{d.rows if d.rows is not None else '-':>7}  {d.reason or ''}"
         )
     return 0
@@ -155,8 +165,15 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    add("sample", cmd_sample, "write the deterministic sample extracts").add_argument(
-        "--landing", help="landing folder (default: the configured one)"
+    sample = add("sample", cmd_sample, "write the deterministic sample extracts")
+    sample.add_argument("--landing", help="landing folder (default: the configured one)")
+    sample.add_argument(
+        "--full-scale-boardings",
+        type=int,
+        metavar="MONTHS",
+        choices=range(1, 13),
+        help="instead: the GTFS feed and MONTHS (1-12) months of a full-scale year of validations (22 million "
+        "rows in 12 months, Windows-1252), for benchmarks",
     )
     ingest = add("ingest", cmd_ingest, "ingest new files from landing (or the given files)")
     ingest.add_argument("files", nargs="*", help="files inside <landing>/<source>/<region_id>/")
@@ -181,7 +198,7 @@ def parser() -> argparse.ArgumentParser:
         "--breakdown",
         default="total",
         help="total (default), report_line, account_group, report_section, uppdrag, resultatenhet, "
-        "investment_project, or all",
+        "investment_project, traffic_area, service_kind, service_trip_type, or all",
     )
     show.add_argument("--limit", type=int, default=40)
     add("deliveries", cmd_deliveries, "list the delivery ledger").add_argument("--source")

@@ -61,7 +61,18 @@ FINANCE_SHOWCASE = [
     ("F166", "Länstrafiken, budgetavvikelse 2020", "tkr", 0, "-22 235"),
     ("F175", "Regionledningskontoret (Jönköping), ekonomi i balans 2020", "tkr", 0, "47 582 tkr"),
 ]
-_SCALE = {"tkr": 1_000, "mnkr": 1_000_000, "%": 1}
+#: Public-transport figures the demo prints beside Länstrafiken's report (ingest/ridership/sample.py).
+RIDERSHIP_SHOWCASE = [
+    ("F176", "Länstrafiken, resor allmän trafik 2020 (tusental)", "thousand", 0, "13 147"),
+    ("F218", "Länstrafiken, resor förändring mot 2019", "%", 1, "-40,5 %"),
+    ("F229", "Länstrafiken, resor exkl skolkort förändring", "%", 0, "-39 %"),
+    ("F219", "Länstrafiken, serviceresor 2020 (tusental)", "thousand", 0, "508"),
+    ("F228", "Länstrafiken, påstigande per mil 2020", "", 1, "5,1"),
+    ("F230", "Länstrafiken, kostnad per resenär-km serviceresor", "kr", 2, "26,86 kr/km"),
+    ("F206", "Länstrafiken, biljettintäkter 2020", "mnkr", 1, "171,4"),
+    ("F211", "Länstrafiken, skattesubventionsgrad 2020", "%", 1, "69,2"),
+]
+_SCALE = {"tkr": 1_000, "mnkr": 1_000_000, "%": 1, "thousand": 1_000, "": 1, "kr": 1}
 
 BANNER = """
 ************************************************************************************
@@ -138,7 +149,8 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     files = write_sample(settings.landing_dir)
     echo(
         f"  {len(files)} file(s) for regions 0006, 0013, 0017: HR 2019-2023, finance 2016-2023 (CSV and SIE 4), "
-        "incl. late corrections and broken files"
+        "public transport 2016-2021 (GTFS, boardings, service trips, production), incl. late corrections and "
+        "broken files"
     )
 
     echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest")
@@ -167,7 +179,7 @@ def run_demo(settings: Settings, echo: Echo) -> int:
 
     ledger = Ledger(settings.ledger_path)
     seen = {d.seq for d in ledger.deliveries()}
-    for dag_id in ("ingest_hr_sick_leave", "ingest_finance"):
+    for dag_id in ("ingest_hr_sick_leave", "ingest_finance", "ingest_ridership"):
         echo(f"3/5 airflow dags test {dag_id}")
         _dag_test(settings, dag_id, logical_date, echo)
     deliveries = [d for d in ledger.deliveries() if d.seq not in seen]
@@ -201,7 +213,9 @@ def run_demo(settings: Settings, echo: Echo) -> int:
 
     echo(format_kpi_table(pd.concat(rows, ignore_index=True), extra_columns=(("in the report", "printed"),)))
     echo("")
-    echo(_finance_showcase(settings))
+    echo(_figure_showcase(settings, "finance figure", "published (SEK, ledger sign)", FINANCE_SHOWCASE))
+    echo("")
+    echo(_figure_showcase(settings, "public-transport figure", "published", RIDERSHIP_SHOWCASE))
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
     gate = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
     echo("")
@@ -214,17 +228,19 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     return 0
 
 
-def _finance_showcase(settings: Settings) -> str:
-    """Published finance figures (SEK, ledger sign) shown the way the reports print them."""
+def _figure_showcase(settings: Settings, title: str, published: str, showcase: list[tuple]) -> str:
+    """Published figures shown the way the reports print them (finance: SEK with the ledger sign)."""
     import duckdb
 
     from ingest.finance.sample import FINANCE_FIGURES
+    from ingest.ridership.sample import RIDERSHIP_FIGURES
     from publish.query import current_marts_db, format_number
 
-    lines = [f"{'finance figure':<58} {'published (SEK, ledger sign)':>30} {'as printed':>16}  in the report"]
+    figures = {**FINANCE_FIGURES, **RIDERSHIP_FIGURES}
+    lines = [f"{title:<58} {published:>30} {'as printed':>16}  in the report"]
     with duckdb.connect(str(current_marts_db(settings)), read_only=True) as connection:
-        for figure_id, label, unit, decimals, printed in FINANCE_SHOWCASE:
-            ref = FINANCE_FIGURES[figure_id]
+        for figure_id, label, unit, decimals, printed in showcase:
+            ref = figures[figure_id]
             found = connection.execute(
                 "select value from kpi_indicator_values where region_id = ? and organisation_id = ? "
                 'and indicator_id = ? and period = ? and "window" = ? and breakdown = ? and breakdown_id = ?',
@@ -241,6 +257,6 @@ def _finance_showcase(settings: Settings) -> str:
             if found is None:
                 lines.append(f"{label:<58} {'(not published)':>30}")
                 continue
-            shown = format_number(ref.sign * found[0] / _SCALE[unit], decimals) + f" {unit}"
+            shown = (format_number(ref.sign * found[0] / _SCALE[unit], decimals) + f" {unit}").rstrip()
             lines.append(f"{label:<58} {format_number(found[0], 2):>30} {shown:>16}  {printed}")
     return "\n".join(lines)

@@ -46,6 +46,17 @@ RAW_HR = _asset("raw_hr", "raw/hr_sick_leave")
 FINANCE_SOURCES = ("finance_ledger", "finance_budget", "finance_forecast", "finance_investments")
 #: Updated when an ingest run loaded new finance rows (ledger, budget, forecast or investments).
 RAW_FINANCE = _asset("raw_finance", "raw/finance_ledger")
+#: The landing folders the ridership ingest DAG reads (GTFS first: the boardings contract checks against it).
+RIDERSHIP_SOURCES = (
+    "gtfs",
+    "ridership_boardings",
+    "ridership_service_trips",
+    "ridership_production",
+    "population",
+)
+#: Updated when an ingest run loaded new public-transport rows (boardings, service trips, production,
+#: GTFS reference data or population).
+RAW_RIDERSHIP = _asset("raw_ridership", "raw/ridership_boardings")
 #: Updated when a validated snapshot of the marts has been published.
 PUBLISHED_MARTS = _asset("published_marts", "published/current")
 

@@ -168,12 +168,20 @@ def write_delivery(
         }
         for line, row in enumerate(rows, start=2)
     ]
-    schema = SCHEMAS[source]
+    schema = SCHEMAS[source] if source in SCHEMAS else _ingest_schema(source)
     table = pa.Table.from_pylist(full_rows, schema=schema)
     path = warehouse_dir / "raw" / source / region_id / f"{delivery_seq:06d}_{digest[:12]}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path)
     return path
+
+
+def _ingest_schema(source: str) -> pa.Schema:
+    """The raw schema ingest writes for ``source`` (the ridership sources take theirs from ingest)."""
+    from ingest.landing import raw_schema
+    from ingest.sources import registry
+
+    return raw_schema(registry()[source])
 
 
 def months(first: date, last: date) -> list[date]:
@@ -383,6 +391,7 @@ def write_hand_made_fixture(warehouse_dir: Path) -> None:
         [r for m in months(date(2023, 6, 1), date(2023, 8, 1)) for r in varmland_rows(m)],
     )
     write_finance_fixture(warehouse_dir)
+    write_ridership_fixture(warehouse_dir)
 
 
 def _posting(month: date, ansvar: str | None, konto: str, amount: float, motpart: str | None = None) -> dict[str, Any]:
@@ -467,6 +476,166 @@ def write_finance_fixture(warehouse_dir: Path) -> None:
             }
         ],
     )
+
+
+JONKOPING_ORGANISATION = [
+    _org("060000", "Region Jönköpings län", None, "region", date(2015, 1, 1)),
+    _org("062000", "Nämnd för arbetsmarknad, näringsliv och attraktivitet", "060000", "board", date(2015, 1, 1)),
+    _org("062100", "Länstrafiken", "062000", "administration", date(2015, 1, 1)),
+    _org("062110", "Allmän trafik", "062100", "department", date(2015, 1, 1)),
+    _org("062120", "Serviceresor", "062100", "department", date(2015, 1, 1)),
+]
+
+
+def _boardings(day: date, line: str | None, product: str, count: int, trip: str | None = None) -> dict[str, Any]:
+    return {
+        "service_date": day,
+        "validated_at": None,
+        "line": line,
+        "trip_id": trip,
+        "stop_id": None,
+        "product": product,
+        "validation_type": None,
+        "boardings": count,
+        "alightings": None,
+        "count_source": "counter",
+        "layout": "count",
+    }
+
+
+def _period(rows: list[dict[str, Any]], start: date, end: date) -> list[dict[str, Any]]:
+    return [{**row, "period_start": start, "period_end": end} for row in rows]
+
+
+def write_ridership_fixture(warehouse_dir: Path) -> None:
+    """Länstrafiken (0006), small enough to compute by hand (tests/test_dbt_project.py):
+
+    - GTFS: line 1 (city, Stadstrafiken Jkp), line 101 (Regionbussar, trip T101a), line 999 (no
+      traffic area claims it); stop S1 in stop area A1.
+    - Boardings 2019 (one delivery for the year): on the 1st of each month line 1 100 on PERIOD30
+      and line 101 50 on SKOLKORT -> 1 800 trips, 1 200 without school cards.
+    - Boardings 2020 (one delivery for the year): each month line 1 80 PERIOD30, trip T101a (no
+      line: GTFS says 101) 40 SKOLKORT, line 999 10 ENKEL; then March re-delivered with line 1 90
+      only, which replaces the whole month -> 2020: 1 520 trips (line 1 970, line 101 440, line 999
+      110), 1 080 without school cards.
+    - Production 2019-2020, each month: STAD-1 1 000 km, RB-1 500 km (general), SR-1 300 km (service).
+    - Service trips 2020: a färdtjänst trip 2020-01-10 (2 passengers, 10 km, 300 SEK) and a sjukresa
+      2020-06-01 (1 passenger, 40 km, 500 SEK).
+    - Population 2020: 1 000.
+    - Ledger 2020, each month: Allmän trafik (062110, resultatenhet AT) tickets 3111 -100, surcharges
+      3119 -10, state grant 3612 -50, traffic 4510 +400; Serviceresor (062120) 4550 +200.
+    """
+    y2019 = months(date(2019, 1, 1), date(2019, 12, 1))
+    y2020 = months(date(2020, 1, 1), date(2020, 12, 1))
+    write_delivery(warehouse_dir, "organisation", "0006", 30, JONKOPING_ORGANISATION)
+    gtfs = [
+        {"entity": "agency", "entity_id": "JLT", "name": "Länstrafiken Jönköping"},
+        *[
+            {
+                "entity": "route",
+                "entity_id": f"R{line}",
+                "name": f"Linje {line}",
+                "route_short_name": line,
+                "line": line,
+                "route_type": route_type,
+                "agency_id": "JLT",
+            }
+            for line, route_type in (("1", 700), ("101", 701), ("999", 700))
+        ],
+        {"entity": "trip", "entity_id": "T101a", "route_id": "R101", "line": "101", "direction_id": 0},
+        {"entity": "stop", "entity_id": "A1", "name": "Resecentrum", "location_type": 1},
+        {"entity": "stop", "entity_id": "S1", "name": "Resecentrum A", "location_type": 0, "parent_station": "A1"},
+    ]
+    member = {"agency": "agency.txt", "route": "routes.txt", "trip": "trips.txt", "stop": "stops.txt"}
+    write_delivery(warehouse_dir, "gtfs", "0006", 31, [{**row, "source_member": member[row["entity"]]} for row in gtfs])
+    first_2019 = [
+        row
+        for month in y2019
+        for row in (_boardings(month, "1", "PERIOD30", 100), _boardings(month, "101", "SKOLKORT", 50))
+    ]
+    write_delivery(
+        warehouse_dir, "ridership_boardings", "0006", 32, _period(first_2019, date(2019, 1, 1), date(2019, 12, 31))
+    )
+    rows_2020 = [
+        row
+        for month in y2020
+        for row in (
+            _boardings(month, "1", "PERIOD30", 80),
+            _boardings(month, None, "SKOLKORT", 40, trip="T101a"),
+            _boardings(month, "999", "ENKEL", 10),
+        )
+    ]
+    write_delivery(
+        warehouse_dir, "ridership_boardings", "0006", 33, _period(rows_2020, date(2020, 1, 1), date(2020, 12, 31))
+    )
+    march = [_boardings(date(2020, 3, 1), "1", "PERIOD30", 90)]
+    write_delivery(
+        warehouse_dir, "ridership_boardings", "0006", 34, _period(march, date(2020, 3, 1), date(2020, 3, 31))
+    )
+    production = [
+        {"period_month": month, "contract": contract, "traffic_area_code": None, "vehicle_km": km, "operator": "X"}
+        for month in [*y2019, *y2020]
+        for contract, km in (("STAD-1", 1000.0), ("RB-1", 500.0), ("SR-1", 300.0))
+    ]
+    write_delivery(
+        warehouse_dir,
+        "ridership_production",
+        "0006",
+        35,
+        _period(production, date(2019, 1, 1), date(2020, 12, 31)),
+    )
+    trips = [
+        {
+            "service_date": date(2020, 1, 10),
+            "trip_type": "fardtjanst",
+            "traveller_id": "p1",
+            "passengers": 2,
+            "trips": 1,
+            "km": 10.0,
+            "passenger_km": 20.0,
+            "cost": 300.0,
+            "order_id": "o1",
+            "layout": "trip",
+        },
+        {
+            "service_date": date(2020, 6, 1),
+            "trip_type": "sjukresa",
+            "traveller_id": "p2",
+            "passengers": 1,
+            "trips": 1,
+            "km": 40.0,
+            "passenger_km": 40.0,
+            "cost": 500.0,
+            "order_id": "o2",
+            "layout": "trip",
+        },
+    ]
+    write_delivery(
+        warehouse_dir,
+        "ridership_service_trips",
+        "0006",
+        36,
+        _period(trips, date(2020, 1, 1), date(2020, 12, 31)),
+    )
+    write_delivery(
+        warehouse_dir,
+        "population",
+        "0006",
+        37,
+        _period([{"year": 2020, "gender": "T", "population": 1000}], date(2020, 1, 1), date(2020, 12, 31)),
+    )
+    ledger = [
+        row
+        for month in y2020
+        for row in (
+            _posting(month, "062110", "3111", -100, motpart="900"),
+            _posting(month, "062110", "3119", -10, motpart="900"),
+            _posting(month, "062110", "3612", -50, motpart="300"),
+            _posting(month, "062110", "4510", 400, motpart="900"),
+            _posting(month, "062120", "4550", 200, motpart="900"),
+        )
+    ]
+    write_delivery(warehouse_dir, "finance_ledger", "0006", 38, ledger)
 
 
 def dbt_env(warehouse_dir: Path, work_dir: Path) -> dict[str, str]:

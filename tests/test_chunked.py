@@ -328,6 +328,7 @@ def test_random_files_read_the_same_both_ways(tmp_path, monkeypatch):
         Field("Datum", "voucher_date", "date"),
         Field("Antal", "quantity", "integer"),
         Field("Text", "posting_text"),
+        Field("Tidpunkt", "validated_at", "timestamp"),
     ],
     ids=lambda f: f"{f.kind}-{f.max_decimals}",
 )
@@ -336,12 +337,26 @@ def test_vectorised_parse_equals_the_reference(field):
     pieces = ["0", "1", "2", "9", ",", ".", " ", "-", "+", "−", "\u00a0", "\u202f", "٣", "５", "e", "x", "\t", "2020"]
     cells = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 9))) for _ in range(4000)]
     cells += ["1 234,50", "-0", "-0,00", "1.234.567", "1.234", "12,345", "202001", "2020-02-29", "20200230"]
+    # validation timestamps: seconds optional, a T allowed, impossible dates and times rejected
+    cells += ["2020-03-01 06:12:33", "2020-03-01T23:59", " 2020-12-31 04:00:00 ", "2020-02-29 00:00:00"]
+    cells += ["2020-02-30 10:00:00", "2021-02-29 00:00:00", "2020-13-01 00:00:00", "2020-03-01 24:00:00"]
+    cells += ["2020-03-01 6:12:33", "2020-03-01  06:12", "2020-03-01 06:12:33.5"]
     texts = pd.Series(pd.array(pa.array(cells, pa.large_string()), dtype=TEXT), index=range(5, 5 + len(cells)))
     values, bad, rule = parse_series(texts, field)
     expected_values, expected_bad, expected_rule = _parse_series_reference(texts, field)
     pd.testing.assert_series_equal(values, expected_values, check_exact=True)
     pd.testing.assert_series_equal(bad, expected_bad)
     assert rule == expected_rule
+
+
+def test_timestamps_accept_the_delivered_shapes_and_name_the_broken_ones():
+    cells = ["2020-03-01 06:12:33", "2020-03-01T23:59", "", "2020-02-30 10:00:00", "2020-03-01 25:00:00", "x"]
+    texts = pd.Series(pd.array(pa.array(cells, pa.large_string()), dtype=TEXT))
+    values, bad, rule = parse_series(texts, Field("Tidpunkt", "validated_at", "timestamp"))
+    assert values[:2].tolist() == [pd.Timestamp("2020-03-01 06:12:33"), pd.Timestamp("2020-03-01 23:59:00")]
+    assert values[2:].isna().all()
+    assert bad.tolist() == [False, False, False, True, True, True]  # empty is missing, not broken
+    assert rule == "is not a valid timestamp (YYYY-MM-DD HH:MM:SS)"
 
 
 def _large_file(path: Path, rows: int) -> Path:

@@ -47,7 +47,7 @@ def test_every_dag_file_imports(dagbag):
     print(f"parsed {len(dagbag.dag_ids)} DAG files in {dagbag.parse_seconds:.2f} s")
 
 
-@pytest.mark.parametrize("dag_id", ["ingest_hr_sick_leave", "ingest_finance", "build_kpi_marts"])
+@pytest.mark.parametrize("dag_id", ["ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "build_kpi_marts"])
 def test_dag_conventions(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.doc_md, "doc_md=__doc__ tells the UI what the DAG does"
@@ -59,15 +59,22 @@ def test_dag_conventions(dagbag, dag_id):
         assert task.retries >= 1, task.task_id
 
 
-@pytest.mark.parametrize(("dag_id", "asset"), [("ingest_hr_sick_leave", "raw_hr"), ("ingest_finance", "raw_finance")])
-def test_ingest_dag_emits_the_raw_asset_monthly(dagbag, dag_id, asset):
+@pytest.mark.parametrize(
+    ("dag_id", "asset", "cron"),
+    [
+        ("ingest_hr_sick_leave", "raw_hr", "0 0 1 * *"),  # @monthly: payroll closes monthly
+        ("ingest_finance", "raw_finance", "0 0 1 * *"),
+        ("ingest_ridership", "raw_ridership", "0 0 * * *"),  # @daily: ticketing systems deliver nightly
+    ],
+)
+def test_ingest_dag_emits_the_raw_asset(dagbag, dag_id, asset, cron):
     dag = dagbag.dags[dag_id]
     assert [t.task_id for t in dag.tasks] == ["ingest_landing"]
     task = dag.get_task("ingest_landing")
     assert [a.name for a in task.outlets] == [asset]
     assert task.pool == "regionkpi_ingest", "one ingest at a time: the DAGs share the delivery ledger"
     timetable = dag.timetable
-    assert (getattr(timetable, "expression", None) or timetable._expression) == "0 0 1 * *"  # @monthly
+    assert (getattr(timetable, "expression", None) or timetable._expression) == cron
 
 
 def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
@@ -75,6 +82,7 @@ def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     condition = str(dag.timetable.asset_condition)
     assert "raw_hr" in condition
     assert "raw_finance" in condition
+    assert "raw_ridership" in condition
     assert "AssetAny" in condition, "either domain's new data rebuilds the marts"
     ids = {t.task_id for t in dag.tasks}
     assert {"validate_marts", "publish_marts", "generate_docs"} <= ids

@@ -108,13 +108,14 @@ def test_build_passes_with_every_data_test_and_unit_test(build: Build) -> None:
     assert "WARN=1" in build.output
     assert "warn_employee_units_missing_from_organisation" in build.output
     passed_unit_tests = [line for line in build.output.splitlines() if " PASS " in line and "::test_" in line]
-    assert len(passed_unit_tests) == 7, build.output[-3000:]
+    assert len(passed_unit_tests) == 8, build.output[-3000:]
     assert "test_indicator_formulas_on_hand_computed_cells" in build.output
     for name in (
         "test_deviation_is_positive_when_better_for_costs_and_revenues",
         "test_cost_and_income_development_against_last_year_and_budget",
         "test_forecast_and_investment_deviations",
         "test_internal_postings_are_eliminated_only_at_the_region",
+        "test_ridership_formulas_on_the_printed_2020_figures",
     ):
         assert f"::{name}" in build.output, name
     print(f"dbt build on the fixture took {build.seconds:.1f} s")
@@ -143,13 +144,18 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "fct_budget",
         "fct_forecast",
         "fct_investments",
+        "dim_traffic_area",
+        "dim_line",
+        "fct_boardings",
+        "fct_vehicle_km",
     }
-    # Everything in `marts` is published; the unsuppressed fact (health data) must never be there.
+    # Everything in `marts` is published; the unsuppressed fact (health data) and the service trips
+    # (pseudonymised travellers, some of them on their way to care) must never be there.
     restricted = {
         name
         for (name,) in build.query("select table_name from information_schema.tables where table_schema = 'restricted'")
     }
-    assert restricted == {"fct_sick_leave"}
+    assert restricted == {"fct_sick_leave", "fct_service_trips"}
 
 
 def test_published_table_has_exactly_the_contract_columns(build: Build) -> None:
@@ -161,7 +167,11 @@ def test_published_table_has_exactly_the_contract_columns(build: Build) -> None:
 
 
 def test_codes_stay_text(build: Build) -> None:
-    assert build.query("select distinct region_id from marts.kpi_indicator_values order by 1") == [("0013",), ("0017",)]
+    assert build.query("select distinct region_id from marts.kpi_indicator_values order by 1") == [
+        ("0006",),
+        ("0013",),
+        ("0017",),
+    ]
     assert build.query("select region_id, region_name from marts.dim_region where region_id = '0006'") == [
         ("0006", "Region Jönköpings län")
     ]
@@ -529,3 +539,89 @@ def test_finance_forecast_and_investments(build: Build) -> None:
         "V10", "investment_budget", "2023-12", "year", breakdown="investment_project", breakdown_id="P1"
     )
     assert (project["value"], project["breakdown_name"]) == (1000, "Servrar")
+
+
+# Ridership (tests/dbt_fixtures.py::write_ridership_fixture), figures computed by hand ---------------
+
+JLT = "062100"
+
+
+def _value(build: Build, indicator: str, period: str = "2020-12", window: str = "year", **breakdown: str) -> float:
+    return build.kpi(JLT, indicator, period, window, **breakdown)["value"]
+
+
+def test_ridership_redelivered_month_replaces_every_row_of_the_month(build: Build) -> None:
+    # March 2020 re-delivered with line 1 only (90): lines 101 and 999 have no March rows any more
+    march = build.query(
+        "select line, sum(boardings) from marts.fct_boardings where period_month = date '2020-03-01' group by 1"
+    )
+    assert march == [("1", 90)]
+    assert _value(build, "boardings", "2020-03", "month") == 90
+    # 2020: 11 x (80 + 40 + 10) + 90 = 1 520; 2019: 12 x 150 = 1 800
+    assert _value(build, "boardings") == 1520
+    assert _value(build, "boardings", "2019-12") == 1800
+
+
+def test_ridership_trip_without_line_takes_its_line_from_gtfs(build: Build) -> None:
+    lines = dict(
+        build.query("select line, sum(boardings) from marts.fct_boardings where year(service_date) = 2020 group by 1")
+    )
+    assert lines == {"1": 970, "101": 440, "999": 110}  # T101a's rows were delivered without a line
+
+
+def test_ridership_boardings_by_traffic_area_and_school_cards(build: Build) -> None:
+    assert _value(build, "boardings", breakdown="traffic_area", breakdown_id="stadstrafiken_jkp") == 970
+    assert _value(build, "boardings", breakdown="traffic_area", breakdown_id="regionbussar") == 440
+    unassigned = build.kpi(JLT, "boardings", "2020-12", "year", breakdown="traffic_area", breakdown_id="unassigned")
+    assert unassigned["value"] == 110  # line 999 matches no pattern: counted in the total, shown apart
+    assert unassigned["breakdown_name"] == "Utan trafikområde"
+    # school cards (SKOLKORT on line 101): 11 x 40 in 2020, 12 x 50 in 2019
+    assert _value(build, "boardings_excl_school_cards") == 1520 - 440
+    assert _value(build, "boardings_excl_school_cards", "2019-12") == 1800 - 600
+
+
+def test_ridership_changes_against_the_year_before(build: Build) -> None:
+    assert _value(build, "boardings_change") == 1520 - 1800
+    assert _value(build, "boardings_change_pct") == pytest.approx(100 * (1520 / 1800 - 1))
+    assert _value(build, "boardings_excl_school_cards_change_pct") == pytest.approx(-10.0)  # 1 080 / 1 200
+    # 2019 has no year before it, and 2020's service trips none either: no change is published
+    assert not build.query(
+        "select * from marts.kpi_indicator_values where indicator_id in ('boardings_change', 'service_trips_change') "
+        "and period = '2019-12' or indicator_id like 'service_trips_change%'"
+    )
+
+
+def test_ridership_vehicle_km_and_boardings_per_10_km(build: Build) -> None:
+    # each month STAD-1 1 000 km, RB-1 500 km (general), SR-1 300 km (service): 2020 x 12
+    assert _value(build, "vehicle_km") == 21_600
+    assert _value(build, "vehicle_km", breakdown="service_kind", breakdown_id="general") == 18_000
+    assert _value(build, "vehicle_km", breakdown="traffic_area", breakdown_id="serviceresor") == 3_600
+    assert _value(build, "boardings_per_10_vehicle_km") == pytest.approx(1520 / 1800)  # general km / 10
+    assert _value(
+        build, "boardings_per_10_vehicle_km", breakdown="traffic_area", breakdown_id="stadstrafiken_jkp"
+    ) == pytest.approx(970 / 1200)
+
+
+def test_ridership_service_trips_and_cost_per_passenger_km(build: Build) -> None:
+    assert _value(build, "service_trips") == 2
+    assert _value(build, "service_trips", breakdown="service_trip_type", breakdown_id="sjukresa") == 1
+    # (300 + 500) SEK over 2 x 10 + 1 x 40 passenger-km
+    assert _value(build, "service_trip_cost_per_passenger_km") == pytest.approx(800 / 60)
+    assert _value(
+        build, "service_trip_cost_per_passenger_km", breakdown="service_trip_type", breakdown_id="fardtjanst"
+    ) == pytest.approx(15.0)
+
+
+def test_ridership_ticket_revenue_and_tax_subsidy_rate_from_the_ledger(build: Build) -> None:
+    # tickets 3111: 12 x 100; the surcharges (3119) are revenue of general traffic but not tickets
+    assert _value(build, "ticket_revenue") == pytest.approx(1200)
+    # Allmän trafik (062110): cost 12 x 400, income 12 x (100 + 10 + 50); Serviceresor's 4550 not counted
+    assert _value(build, "tax_subsidy_rate") == pytest.approx(100 * (4800 - 1920) / 4800)
+
+
+def test_ridership_per_inhabitant(build: Build) -> None:
+    assert _value(build, "trips_per_inhabitant") == pytest.approx(1.52)  # 1 520 / 1 000
+    assert _value(build, "vehicle_km_per_inhabitant") == pytest.approx(18.0)  # 18 000 general km / 1 000
+    assert not build.query(
+        "select * from marts.kpi_indicator_values where indicator_id = 'trips_per_inhabitant' and period = '2019-12'"
+    ), "no population delivered for 2019"

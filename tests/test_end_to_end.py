@@ -1,8 +1,9 @@
 """End to end: the sample through both DAGs (Airflow, SQLite) to published figures the regions printed.
 
 Runs the README demo in a temporary root, then compares the published KPI table with every HR
-`actual` row and every finance row of shared/domain/published_figures.csv at the rounding the report
-printed (or, where the report is inconsistent, the consistent value; see ingest/finance/sample.py).
+`actual` row, every finance row and every ridership row of shared/domain/published_figures.csv at the
+rounding the report printed (or, where the report is inconsistent, the consistent value; see
+ingest/finance/sample.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 
 from ingest.finance.sample import FINANCE_BROKEN_FILES, FINANCE_FIGURES
 from ingest.hr.sample import BROKEN_FILE, FIGURE_ORGANISATIONS
+from ingest.ridership.sample import FIGURE_SCALE, RIDERSHIP_BROKEN_FILES, RIDERSHIP_FIGURES
 from ingest.textio import inspect_file
 from regionkpi.demo import run_demo
 from regionkpi.settings import load_settings
@@ -102,6 +104,16 @@ def test_every_hr_figure_is_reproduced_at_the_printed_rounding(demo):
 SCALE = {"tkr": Decimal(1000), "mnkr": Decimal(1_000_000), "%": Decimal(1), "percentage points": Decimal(1)}
 
 
+def _published(connection: duckdb.DuckDBPyConnection, ref) -> list[tuple]:
+    """The published value(s) a figure reference points at (one row when the mapping is right)."""
+    return connection.execute(
+        "select value from kpi_indicator_values where region_id = ? and organisation_id = ? "
+        'and indicator_id = ? and period = ? and "window" = ? and breakdown = ? and breakdown_id = ? '
+        "and gender = 'T' and age_band = 'all'",
+        [ref.region_id, ref.organisation_id, ref.indicator_id, ref.period, ref.window, ref.breakdown, ref.breakdown_id],
+    ).fetchall()
+
+
 def _finance_rows() -> list[dict[str, str]]:
     with FIGURES.open(encoding="utf-8") as handle:
         return [r for r in csv.DictReader(handle) if r["domain"] == "finance"]
@@ -122,20 +134,7 @@ def test_every_finance_figure_is_reproduced_at_the_printed_rounding(demo):
     with duckdb.connect(str(published), read_only=True) as connection:
         for row in rows:
             ref = FINANCE_FIGURES[row["figure_id"]]
-            found = connection.execute(
-                "select value from kpi_indicator_values where region_id = ? and organisation_id = ? "
-                'and indicator_id = ? and period = ? and "window" = ? and breakdown = ? and breakdown_id = ? '
-                "and gender = 'T' and age_band = 'all'",
-                [
-                    ref.region_id,
-                    ref.organisation_id,
-                    ref.indicator_id,
-                    ref.period,
-                    ref.window,
-                    ref.breakdown,
-                    ref.breakdown_id,
-                ],
-            ).fetchall()
+            found = _published(connection, ref)
             if len(found) != 1:
                 mismatches.append(f"{row['figure_id']} {row['organisation']} {row['measure_sv']}: {len(found)} rows")
                 continue
@@ -152,6 +151,32 @@ def test_every_finance_figure_is_reproduced_at_the_printed_rounding(demo):
     assert not mismatches, f"{len(mismatches)} of {len(rows)} finance figures differ:\n" + "\n".join(mismatches)
 
 
+def test_every_ridership_figure_is_reproduced_at_the_printed_rounding(demo):
+    """Länstrafiken's trips, service trips, vehicle-km, ticket revenue, subsidy rate, changes and ratios."""
+    settings, output = demo
+    with FIGURES.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["domain"] == "ridership"]
+    assert len(rows) == 55
+    assert {r["figure_id"] for r in rows} == set(RIDERSHIP_FIGURES), "every ridership figure has a mapping"
+    published = settings.published_dir / "current" / "marts.duckdb"
+    mismatches = []
+    with duckdb.connect(str(published), read_only=True) as connection:
+        for row in rows:
+            ref = RIDERSHIP_FIGURES[row["figure_id"]]
+            found = _published(connection, ref)
+            if len(found) != 1:
+                mismatches.append(f"{row['figure_id']} {row['measure_sv']}: {len(found)} rows")
+                continue
+            scale = Decimal(FIGURE_SCALE.get(row["unit"], 1))
+            shown = round(Decimal(str(found[0][0])) / scale, _decimals(row["value"]))
+            if shown != Decimal(row["value"]):
+                mismatches.append(
+                    f"{row['figure_id']} {row['measure_sv']}: published {shown} != printed {row['value']}"
+                )
+    assert not mismatches, f"{len(mismatches)} of {len(rows)} ridership figures differ:\n" + "\n".join(mismatches)
+    assert "public-transport figure" in output
+
+
 def test_demo_reports_paths_and_the_broken_file(demo):
     settings, output = demo
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
@@ -163,7 +188,7 @@ def test_demo_reports_paths_and_the_broken_file(demo):
     assert "Published snapshot" in output
     assert "GX Data Docs" in output
     reports = sorted(settings.quarantine_dir.rglob("*.report.txt"))
-    broken = {BROKEN_FILE, *FINANCE_BROKEN_FILES}
+    broken = {BROKEN_FILE, *FINANCE_BROKEN_FILES, *RIDERSHIP_BROKEN_FILES}
     assert {path.name.split("_", 1)[1].removesuffix(".report.txt") for path in reports} == broken, (
         "exactly the sample's broken files land in quarantine, each with a report"
     )

@@ -120,6 +120,9 @@ create table marts.fct_forecast (
     report_section varchar
 );
 create schema intermediate;
+create table intermediate.int_ridership_months_covered (
+    family varchar, region_id varchar, period_month date, is_complete boolean
+);
 create table intermediate.int_organisation_ancestors_resolved (
     region_id varchar, period_month date, organisation_id varchar, parent_organisation_id varchar,
     organisation_level varchar, ancestor_organisation_id varchar, ancestor_depth integer
@@ -146,18 +149,70 @@ DELIVERIES = [
 _FINANCE_ROW = """insert into marts.kpi_indicator_values by name
 select '0013' as region_id, 'Region Halland' as region_name, '{org}' as organisation_id,
        'Vårdcentral Ölmevalla' as organisation_name, 'unit' as organisation_level, '{indicator}' as indicator_id,
-       '2024-01' as period, 'month' as "window", 'T' as gender, 'all' as age_band, {value} as value,
-       {value} as numerator, null as denominator, 'SEK' as unit, false as is_suppressed,
+       '{period}' as period, 'month' as "window", 'T' as gender, 'all' as age_band, {value} as value,
+       {value} as numerator, null as denominator, '{unit}' as unit, false as is_suppressed,
        '{breakdown}' as breakdown, '{breakdown_id}' as breakdown_id"""
 
 
-def _finance_row(indicator: str, value: float, org: str = "U1", breakdown: str = "total", breakdown_id: str = "all"):
+def _finance_row(
+    indicator: str,
+    value: float,
+    org: str = "U1",
+    breakdown: str = "total",
+    breakdown_id: str = "all",
+    period: str = "2024-01",
+    unit: str = "SEK",
+):
     return _FINANCE_ROW.format(
-        org=org, indicator=indicator, value=value, breakdown=breakdown, breakdown_id=breakdown_id
-    )
+        org=org, indicator=indicator, value=value, breakdown=breakdown, breakdown_id=breakdown_id, period=period,
+        unit=unit,
+    )  # fmt: skip
+
+
+def _ridership_row(indicator: str, value: float, **keys: str) -> str:
+    return _finance_row(indicator, value, org="T1", unit=keys.pop("unit", "count"), **keys)
 
 
 BAD_CASES = {
+    "traffic_areas_do_not_add_up": (
+        "ridership_parts_add_up",
+        ";".join(
+            [
+                _ridership_row("boardings", 100),
+                _ridership_row("boardings", 60, breakdown="traffic_area", breakdown_id="stad"),
+                _ridership_row("boardings", 30, breakdown="traffic_area", breakdown_id="region"),
+            ]
+        ),
+        [],
+        "T1",
+    ),
+    "change_pct_not_the_two_periods": (
+        "change_consistent_with_periods",
+        ";".join(
+            [
+                _ridership_row("boardings", 110, period="2024-01"),
+                _ridership_row("boardings", 100, period="2023-01"),
+                _ridership_row("boardings_change", 10, period="2024-01"),
+                _ridership_row("boardings_change_pct", 5, period="2024-01", unit="%"),
+            ]
+        ),
+        [],
+        "T1",
+    ),
+    "change_without_last_year": (
+        "change_has_both_periods",
+        ";".join([_ridership_row("boardings", 110), _ridership_row("boardings_change", 10)]),
+        [],
+        "T1",
+    ),
+    "month_missing_inside_the_delivered_span": (
+        "no_month_missing",
+        """insert into intermediate.int_ridership_months_covered values
+           ('boardings', '0013', date '2024-01-01', true), ('boardings', '0013', date '2024-03-01', true),
+           ('boardings', '0013', date '2024-04-01', false)""",
+        [],
+        "2024-02",
+    ),
     "deviation_not_budget_minus_outcome": (
         "deviation_is_budget_minus_outcome",
         ";".join(
@@ -309,6 +364,9 @@ def test_good_mart_passes_and_records_results(tmp_path: Path) -> None:
         "finance__plan_coverage",
         "finance__deviations_consistent",
         "finance__totals_add_up",
+        "ridership__parts_add_up",
+        "ridership__changes_consistent",
+        "ridership__months_complete",
     }
     for statistics in result.statistics.values():
         assert statistics["evaluated_expectations"] > 0

@@ -186,6 +186,7 @@ ACCOUNT_NAMES: dict[str, str] = {
     "3111": "Biljettintäkter, periodkort",
     "3112": "Biljettintäkter, reskassa",
     "3113": "Biljettintäkter, tåg",
+    "3119": "Tilläggsavgifter, ogiltig biljett",
     "3121": "Egenavgifter serviceresor",
     "3131": "Skolkortsintäkter",
     "3410": "Försäljning av tjänster",
@@ -1153,14 +1154,16 @@ def _resultatenhet(ansvar: str) -> str | None:
 # -1 368 148), and the total's outcome - budget is -22 236 while its deviation prints -22 235. The
 # sub-tkr parts (found by a small linear programme maximising the distance to every rounding boundary:
 # at least 0,16 tkr) reproduce all of it. The resultatenheter's deviations round to +7 137, -52 807 and
-# +23 435 tkr.
+# +23 435 tkr. How the other income splits between Allmän trafik and the staff is not printed: it is
+# chosen (outcome and budget moved together, so no deviation changes) so that the tax-subsidy rate of
+# general traffic comes out as the printed 69,2 % (docs/ridership.md).
 _JLT_2020: dict[tuple[str, str], tuple[int, int]] = {
     ("biljettintakter", "AT"): (-17_682_166_736, -29_032_966_913),
     ("skolkortsintakter", "AT"): (-7_676_200_351, -7_817_833_659),
     ("egenavgifter", "SR"): (-1_931_499_996, -2_708_833_067),
-    ("ovriga_intakter", "AT"): (-7_820_045_120, -2_800_000_000),
+    ("ovriga_intakter", "AT"): (-6_389_045_120, -1_369_000_000),
     ("ovriga_intakter", "SR"): (-430_012_455, -390_000_000),
-    ("ovriga_intakter", "STAB"): (-1_189_308_944, -1_130_666_971),
+    ("ovriga_intakter", "STAB"): (-2_620_308_944, -2_561_666_971),
     ("personalkostnader", "AT"): (2_240_018_730, 2_210_000_000),
     ("personalkostnader", "SR"): (1_980_022_140, 2_020_000_000),
     ("personalkostnader", "STAB"): (1_627_059_104, 1_626_766_863),
@@ -1181,8 +1184,21 @@ _JLT_2020: dict[tuple[str, str], tuple[int, int]] = {
 }
 #: Länstrafiken's budget deviation per year before 2020, öre (F171-F174: -7,3 / 0,6 / -34,6 / -44,1 mnkr).
 _JLT_DEVIATION = {2019: -731_240_520, 2018: 61_233_075, 2017: -3_458_766_010, 2016: -4_412_190_535}
-#: Ticket revenue before the pandemic (seed 002's multi-year table, mnkr), öre.
-_JLT_TICKETS = {2019: -28_020_000_000, 2018: -27_280_000_000, 2017: -25_970_000_000, 2016: -23_940_000_000}
+#: Ticket revenue (fares sold: accounts 3111-3113) per year (seed 002's multi-year table, mnkr), öre. The
+#: report line Biljettintäkter (3110-3119) also holds the surcharges for invalid tickets (3119): in 2020
+#: the JLT table prints 176 822 tkr for the line while the multi-year table prints 171,4 mnkr of tickets.
+_JLT_TICKETS = {
+    2020: -17_140_166_736,
+    2019: -28_020_000_000,
+    2018: -27_280_000_000,
+    2017: -25_970_000_000,
+    2016: -23_940_000_000,
+}
+#: Surcharges for invalid tickets (tilläggsavgifter, 3119) per year, öre ("ökade tilläggsavgifter" 2020).
+_JLT_SURCHARGES = {2020: -542_000_000, 2019: -390_000_000, 2018: -360_000_000, 2017: -330_000_000, 2016: -310_000_000}
+#: Tax-subsidy rate of general traffic before 2020 (seed 002's multi-year table, %): Allmän trafik's
+#: other income is calibrated so that (cost - income) / cost hits it (docs/ridership.md).
+_JLT_SUBSIDY = {2019: 60.5, 2018: 61.2, 2017: 63.5, 2016: 63.7}
 #: Outcome of a line before 2020 relative to 2020.
 _JLT_YEAR_FACTOR = {
     "skolkortsintakter": (0.95, 0.97, 0.99, 1.0),
@@ -1204,6 +1220,7 @@ _JLT_TEMPLATES: list[tuple[str, str, str, str, str, float, str, str]] = [
     ("biljettintakter", "062112", "3111", "711", "900", 0.45, "fare", ""),
     ("biljettintakter", "062112", "3112", "712", "900", 0.4, "fare", ""),
     ("biljettintakter", "062112", "3113", "721", "900", 0.15, "fare", ""),
+    ("biljettintakter", "062112", "3119", "700", "900", 0.03, "flat", ""),
     ("skolkortsintakter", "062112", "3131", "711", "200", 0.6, "school", ""),
     ("skolkortsintakter", "062112", "3131", "712", "200", 0.4, "school", ""),
     ("egenavgifter", "062122", "3121", "731", "900", 0.85, "trips", ""),
@@ -1422,6 +1439,19 @@ def _jlt_rows(year: int, rng: random.Random, plan: bool) -> list[_Line]:
     return rows
 
 
+def _subsidy_income_target(jlt: list[_Line], year: int) -> int:
+    """Allmän trafik's other income (öre, ledger sign) that makes its tax-subsidy rate the printed one.
+
+    The rate is (cost - income) / cost of the resultatenhet Allmän trafik, cost = accounts 4000-7999
+    and income = accounts 3000-3999 (docs/ridership.md); every other cell of the year is set already.
+    """
+    general = [x for x in jlt if _resultatenhet(x.ansvar) == "AT"]
+    cost = sum(x.amount for x in general if x.konto[:1] in "4567")
+    other_income = -sum(x.amount for x in general if x.konto[:1] == "3" and x.line != "ovriga_intakter")
+    income = round((1 - _JLT_SUBSIDY[year] / 100) * cost)
+    return -(income - other_income)
+
+
 def _jonkoping() -> _RegionData:
     rng = random.Random(SEED + 6)
     ledger: list[_Line] = []
@@ -1460,11 +1490,20 @@ def _jonkoping() -> _RegionData:
         internal = [x for x in ledger if x.ansvar == "062131" and x.month[:4] == str(year)]
         for x in internal:
             x.line = "ovriga_kostnader"
-        for (line, unit), (outcome, planned) in _JLT_2020.items():
+        _calibrate(
+            jlt, lambda x: x.konto == "3119", _JLT_SURCHARGES[year], f"Länstrafiken {year} surcharges", *_RELATIVE
+        )
+        subsidy_cell = ("ovriga_intakter", "AT")
+        cells = list(_JLT_2020.items())
+        if year < 2020:  # Allmän trafik's other income last: it is calibrated against the cost
+            cells = [cell for cell in cells if cell[0] != subsidy_cell] + [(subsidy_cell, _JLT_2020[subsidy_cell])]
+        for (line, unit), (outcome, planned) in cells:
             if year == 2020:
                 target_outcome = outcome
             elif line == "biljettintakter":
-                target_outcome = _JLT_TICKETS[year]
+                target_outcome = _JLT_TICKETS[year] + _JLT_SURCHARGES[year]
+            elif (line, unit) == subsidy_cell:
+                target_outcome = _subsidy_income_target(jlt, year)
             else:
                 target_outcome = round(outcome * _JLT_YEAR_FACTOR.get(line, _JLT_DEFAULT_FACTOR)[year - 2016])
 

@@ -21,6 +21,8 @@ delivered_months as (
     select region_id, vintage_month from {{ ref('stg_finance__forecast_rows') }}
     union
     select region_id, period_month from {{ ref('stg_finance__investment_rows') }}
+    union
+    select region_id, period_month from {{ ref('int_ridership_months_covered') }}
 
 ),
 

@@ -3,6 +3,8 @@
 -- contract enforced). HR: a suppressed cell keeps its row, flagged, with value, numerator and
 -- denominator null: never shown as 0. Finance (docs/finance.md): amounts in SEK with the ledger
 -- sign, broken down by account group, report line and finance object; never suppressed.
+-- Ridership (docs/ridership.md): at the public-transport authority's unit, by traffic area and
+-- service-trip type; counts of trips and km are not about persons and are never suppressed.
 with
 
 indicator_values as (
@@ -38,6 +40,12 @@ indicators as (
 finance_values as (
 
     select * from {{ ref('int_finance_indicator_values_computed') }}
+
+),
+
+ridership_values as (
+
+    select * from {{ ref('int_ridership_indicator_values_computed') }}
 
 ),
 
@@ -97,40 +105,55 @@ left join indicators
 
 ),
 
-finance_rows as (
+-- finance and ridership: never suppressed, all genders and ages, named by their node's name
+domain_values as (
 
     select
-        cast(finance_values.region_id as varchar) as region_id,
+        region_id, organisation_id, indicator_id, period, period_end, window_name, value, numerator,
+        denominator, breakdown, breakdown_id, breakdown_name
+    from finance_values
+    union all
+    select
+        region_id, organisation_id, indicator_id, period, period_end, window_name, value, numerator,
+        denominator, breakdown, breakdown_id, breakdown_name
+    from ridership_values
+
+),
+
+domain_rows as (
+
+    select
+        cast(domain_values.region_id as varchar) as region_id,
         cast(regions.region_name as varchar) as region_name,
-        cast(finance_values.organisation_id as varchar) as organisation_id,
+        cast(domain_values.organisation_id as varchar) as organisation_id,
         cast(node_names.organisation_name as varchar) as organisation_name,
         cast(node_names.organisation_level as varchar) as organisation_level,
-        cast(finance_values.indicator_id as varchar) as indicator_id,
-        cast(finance_values.period as varchar) as period,
-        cast(finance_values.window_name as varchar) as "window",
+        cast(domain_values.indicator_id as varchar) as indicator_id,
+        cast(domain_values.period as varchar) as period,
+        cast(domain_values.window_name as varchar) as "window",
         cast('T' as varchar) as gender,
         cast('all' as varchar) as age_band,
-        cast(finance_values.value as double) as value,
-        cast(finance_values.numerator as double) as numerator,
-        cast(finance_values.denominator as double) as denominator,
+        cast(domain_values.value as double) as value,
+        cast(domain_values.numerator as double) as numerator,
+        cast(domain_values.denominator as double) as denominator,
         cast(indicators.unit as varchar) as unit,
         cast(false as boolean) as is_suppressed,
         cast(null as varchar) as suppression_reason,
-        cast(finance_values.breakdown as varchar) as breakdown,
-        cast(finance_values.breakdown_id as varchar) as breakdown_id,
-        cast(finance_values.breakdown_name as varchar) as breakdown_name
-    from finance_values
+        cast(domain_values.breakdown as varchar) as breakdown,
+        cast(domain_values.breakdown_id as varchar) as breakdown_id,
+        cast(domain_values.breakdown_name as varchar) as breakdown_name
+    from domain_values
     asof left join node_names
-        on node_names.region_id = finance_values.region_id
-        and node_names.organisation_id = finance_values.organisation_id
-        and node_names.period_month <= finance_values.period_end
+        on node_names.region_id = domain_values.region_id
+        and node_names.organisation_id = domain_values.organisation_id
+        and node_names.period_month <= domain_values.period_end
     left join regions
-        on regions.region_id = finance_values.region_id
+        on regions.region_id = domain_values.region_id
     left join indicators
-        on indicators.indicator_id = finance_values.indicator_id
+        on indicators.indicator_id = domain_values.indicator_id
 
 )
 
 select * from hr_rows
 union all
-select * from finance_rows
+select * from domain_rows

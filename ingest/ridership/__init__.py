@@ -1,0 +1,1 @@
+"""Public transport: boardings, service trips, production, GTFS reference data and population."""
