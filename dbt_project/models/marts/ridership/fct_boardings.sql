@@ -1,22 +1,10 @@
-{#- Before an incremental run: remove every day a newer delivery covers, also the days it has no rows
-    for (delete+insert alone would only replace the days that get rows). -#}
-{% set clear_covered_days %}
-    {% if is_incremental() %}
-    delete from {{ this }}
-    where (region_id, service_date) in (
-        select distinct region_id, unnest(generate_series(period_start, period_end, interval 1 day))::date
-        from {{ source('ridership', 'ridership_boardings') }}
-        where _delivery_seq > (select coalesce(max(delivery_seq), -1) from {{ this }})
-    )
-    {% endif %}
-{% endset %}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['region_id', 'service_date'],
         on_schema_change='fail',
-        pre_hook=clear_covered_days
+        pre_hook="{{ clear_covered_days(source('ridership', 'ridership_boardings')) }}"
     )
 }}
 -- One row per region × traffic day × line × stop × ticket product × count source: boardings
