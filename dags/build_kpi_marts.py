@@ -1,8 +1,8 @@
 """
 ### build_kpi_marts
 
-Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance` or `raw_ridership`
-asset):
+Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance`, `raw_ridership` or
+`raw_goals` asset):
 
 1. **dbt_build**: the dbt project (staging, dimensions, facts, KPI marts) rendered by Cosmos from the
    pre-built manifest; each node is a `dbt build` of that node (model + its tests) in a subprocess, in
@@ -26,6 +26,7 @@ from regionkpi.orchestration import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS,
     RAW_FINANCE,
+    RAW_GOALS,
     RAW_HR,
     RAW_RIDERSHIP,
     START_DATE,
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 with DAG(
     dag_id="build_kpi_marts",
-    schedule=(RAW_HR | RAW_FINANCE | RAW_RIDERSHIP),
+    schedule=(RAW_HR | RAW_FINANCE | RAW_RIDERSHIP | RAW_GOALS),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -113,6 +113,7 @@ ALLOWED_VALUES: dict[str, list[str]] = {
         "boardings per 10 km",
         "SEK per passenger-km",
         "per inhabitant",
+        "days",
     ],
     "breakdown": [
         "total",

@@ -81,6 +81,7 @@ def registry() -> dict[str, Source | StreamingSource]:
     from ingest.finance.investments import InvestmentSource
     from ingest.finance.ledger import LedgerSource
     from ingest.finance.plans import BudgetSource, ForecastSource
+    from ingest.goals.extracts import GoalReportedValueSource, GoalStructureSource, GoalTargetSource
     from ingest.hr.organisation import OrganisationSource
     from ingest.hr.sick_leave import SickLeaveSource
     from ingest.ridership.boardings import BoardingSource
@@ -101,5 +102,8 @@ def registry() -> dict[str, Source | StreamingSource]:
         ServiceTripSource(),
         ProductionSource(),
         PopulationSource(),
+        GoalStructureSource(),
+        GoalTargetSource(),
+        GoalReportedValueSource(),
     ]
     return {source.name: source for source in sources}

@@ -35,6 +35,7 @@ _DECIMALS = {
     "boardings per 10 km": 2,
     "SEK per passenger-km": 2,
     "per inhabitant": 2,
+    "days": 0,
 }
 
 

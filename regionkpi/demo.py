@@ -149,8 +149,8 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     files = write_sample(settings.landing_dir)
     echo(
         f"  {len(files)} file(s) for regions 0006, 0013, 0017: HR 2019-2023, finance 2016-2023 (CSV and SIE 4), "
-        "public transport 2016-2021 (GTFS, boardings, service trips, production), incl. late corrections and "
-        "broken files"
+        "public transport 2016-2021 (GTFS, boardings, service trips, production), goal targets 2020, incl. late "
+        "corrections and broken files"
     )
 
     echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest")
@@ -179,7 +179,7 @@ def run_demo(settings: Settings, echo: Echo) -> int:
 
     ledger = Ledger(settings.ledger_path)
     seen = {d.seq for d in ledger.deliveries()}
-    for dag_id in ("ingest_hr_sick_leave", "ingest_finance", "ingest_ridership"):
+    for dag_id in ("ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "ingest_goals"):
         echo(f"3/5 airflow dags test {dag_id}")
         _dag_test(settings, dag_id, logical_date, echo)
     deliveries = [d for d in ledger.deliveries() if d.seq not in seen]

@@ -57,6 +57,10 @@ RIDERSHIP_SOURCES = (
 #: Updated when an ingest run loaded new public-transport rows (boardings, service trips, production,
 #: GTFS reference data or population).
 RAW_RIDERSHIP = _asset("raw_ridership", "raw/ridership_boardings")
+#: The landing folders the goal follow-up ingest DAG reads.
+GOAL_SOURCES = ("goal_structure", "goal_targets", "goal_reported_values")
+#: Updated when an ingest run loaded new targets, goal structures or reported values.
+RAW_GOALS = _asset("raw_goals", "raw/goal_targets")
 #: Updated when a validated snapshot of the marts has been published.
 PUBLISHED_MARTS = _asset("published_marts", "published/current")
 

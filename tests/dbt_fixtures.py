@@ -392,6 +392,7 @@ def write_hand_made_fixture(warehouse_dir: Path) -> None:
     )
     write_finance_fixture(warehouse_dir)
     write_ridership_fixture(warehouse_dir)
+    write_goals_fixture(warehouse_dir)
 
 
 def _posting(month: date, ansvar: str | None, konto: str, amount: float, motpart: str | None = None) -> dict[str, Any]:
@@ -636,6 +637,58 @@ def write_ridership_fixture(warehouse_dir: Path) -> None:
         )
     ]
     write_delivery(warehouse_dir, "finance_ledger", "0006", 38, ledger)
+
+
+def _target(indicator: str, value: float, comparison: str, tolerance: float | None = None) -> dict[str, Any]:
+    return {
+        "unit_code": "062100",
+        "indicator_id": indicator,
+        "target_year": 2020,
+        "period_month": None,
+        "target_value": value,
+        "comparison": comparison,
+        "tolerance": tolerance,
+    }
+
+
+def write_goals_fixture(warehouse_dir: Path) -> None:
+    """Länstrafiken's (062100) targets for 2020, judged on the ridership fixture's outcomes:
+
+    - boardings at least 1 500: 1 520, met;
+    - tax-subsidy rate at most 55 with a band of 10: 60, partly met;
+    - NKI travellers (reported 60) at least 65, no band: not met;
+    - appraisal talks at least 90, nothing reported: not measurable;
+    - trips excluding school cards: an increase of at least 1 %: -10 %, not met.
+    Structure: the first three under the goal "Nöjda resenärer", the others under "Effektiv trafik".
+    """
+    targets = [
+        _target("boardings", 1500, "at_least"),
+        _target("tax_subsidy_rate", 55, "at_most", 10),
+        _target("nki_travellers", 65, "at_least"),
+        _target("appraisal_talks_share", 90, "at_least"),
+        _target("boardings_excl_school_cards", 1, "increase_by_pct"),
+    ]
+    write_delivery(warehouse_dir, "goal_targets", "0006", 39, targets)
+    structure = [
+        {"structure_year": 2020, "perspective": "Kund", "goal": goal, "success_factor": None, "indicator_id": indicator,
+         "unit_code": "062100", "sort_order": order, "comment": None}
+        for order, (goal, indicator) in enumerate(
+            [
+                ("Nöjda resenärer", "boardings"),
+                ("Nöjda resenärer", "tax_subsidy_rate"),
+                ("Nöjda resenärer", "nki_travellers"),
+                ("Effektiv trafik", "appraisal_talks_share"),
+                ("Effektiv trafik", "boardings_excl_school_cards"),
+            ],
+            start=1,
+        )
+    ]  # fmt: skip
+    write_delivery(warehouse_dir, "goal_structure", "0006", 40, structure)
+    reported = [
+        {"unit_code": "062100", "indicator_id": "nki_travellers", "period_month": date(2020, 12, 1),
+         "window_name": "year", "value": 60.0, "gender": "T", "comment": "Kollektivtrafikbarometern"}
+    ]  # fmt: skip
+    write_delivery(warehouse_dir, "goal_reported_values", "0006", 41, reported)
 
 
 def dbt_env(warehouse_dir: Path, work_dir: Path) -> dict[str, str]:

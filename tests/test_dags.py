@@ -47,7 +47,9 @@ def test_every_dag_file_imports(dagbag):
     print(f"parsed {len(dagbag.dag_ids)} DAG files in {dagbag.parse_seconds:.2f} s")
 
 
-@pytest.mark.parametrize("dag_id", ["ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "build_kpi_marts"])
+@pytest.mark.parametrize(
+    "dag_id", ["ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "ingest_goals", "build_kpi_marts"]
+)
 def test_dag_conventions(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.doc_md, "doc_md=__doc__ tells the UI what the DAG does"
@@ -65,6 +67,7 @@ def test_dag_conventions(dagbag, dag_id):
         ("ingest_hr_sick_leave", "raw_hr", "0 0 1 * *"),  # @monthly: payroll closes monthly
         ("ingest_finance", "raw_finance", "0 0 1 * *"),
         ("ingest_ridership", "raw_ridership", "0 0 * * *"),  # @daily: ticketing systems deliver nightly
+        ("ingest_goals", "raw_goals", "0 0 1 * *"),
     ],
 )
 def test_ingest_dag_emits_the_raw_asset(dagbag, dag_id, asset, cron):
@@ -83,6 +86,7 @@ def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     assert "raw_hr" in condition
     assert "raw_finance" in condition
     assert "raw_ridership" in condition
+    assert "raw_goals" in condition
     assert "AssetAny" in condition, "either domain's new data rebuilds the marts"
     ids = {t.task_id for t in dag.tasks}
     assert {"validate_marts", "publish_marts", "generate_docs"} <= ids

@@ -108,7 +108,7 @@ def test_build_passes_with_every_data_test_and_unit_test(build: Build) -> None:
     assert "WARN=1" in build.output
     assert "warn_employee_units_missing_from_organisation" in build.output
     passed_unit_tests = [line for line in build.output.splitlines() if " PASS " in line and "::test_" in line]
-    assert len(passed_unit_tests) == 8, build.output[-3000:]
+    assert len(passed_unit_tests) == 10, build.output[-3000:]
     assert "test_indicator_formulas_on_hand_computed_cells" in build.output
     for name in (
         "test_deviation_is_positive_when_better_for_costs_and_revenues",
@@ -116,6 +116,8 @@ def test_build_passes_with_every_data_test_and_unit_test(build: Build) -> None:
         "test_forecast_and_investment_deviations",
         "test_internal_postings_are_eliminated_only_at_the_region",
         "test_ridership_formulas_on_the_printed_2020_figures",
+        "test_goal_status_rules_for_every_comparison_band_and_missing_outcome",
+        "test_goal_ratio_to_target",
     ):
         assert f"::{name}" in build.output, name
     print(f"dbt build on the fixture took {build.seconds:.1f} s")
@@ -148,6 +150,8 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "dim_line",
         "fct_boardings",
         "fct_vehicle_km",
+        "fct_goal_fulfilment",
+        "goal_fulfilment_counts",
     }
     # Everything in `marts` is published; the unsuppressed fact (health data) and the service trips
     # (pseudonymised travellers, some of them on their way to care) must never be there.
@@ -625,3 +629,32 @@ def test_ridership_per_inhabitant(build: Build) -> None:
     assert not build.query(
         "select * from marts.kpi_indicator_values where indicator_id = 'trips_per_inhabitant' and period = '2019-12'"
     ), "no population delivered for 2019"
+
+
+# Goal fulfilment (tests/dbt_fixtures.py::write_goals_fixture) --------------------------------------
+
+
+def test_goal_fulfilment_judges_each_target_on_its_outcome(build: Build) -> None:
+    rows = build.query(
+        "select indicator_id, outcome, status, status_sv, goal from marts.fct_goal_fulfilment "
+        "where organisation_id = '062100' and period = '2020-12' order by sort_order"
+    )
+    assert rows == [
+        ("boardings", 1520.0, "met", "uppfyllt", "Nöjda resenärer"),
+        ("tax_subsidy_rate", pytest.approx(60.0), "partly_met", "delvis uppfyllt", "Nöjda resenärer"),
+        ("nki_travellers", 60.0, "not_met", "ej uppfyllt", "Nöjda resenärer"),
+        ("appraisal_talks_share", None, "not_measurable", "ej mätbart", "Effektiv trafik"),
+        ("boardings_excl_school_cards", pytest.approx(-10.0), "not_met", "ej uppfyllt", "Effektiv trafik"),
+    ]
+
+
+def test_goal_fulfilment_counts_per_organisation_and_goal(build: Build) -> None:
+    counts = build.query(
+        "select goal, met, partly_met, not_met, measured, not_measurable, met_share, not_met_share "
+        "from marts.goal_fulfilment_counts where organisation_id = '062100' and period = '2020-12' order by goal"
+    )
+    assert counts == [
+        ("(alla)", 1, 1, 2, 4, 1, 25.0, 50.0),  # shares of the 4 measured
+        ("Effektiv trafik", 0, 0, 1, 1, 1, 0.0, 100.0),
+        ("Nöjda resenärer", 1, 1, 1, 3, 0, pytest.approx(100 / 3), pytest.approx(100 / 3)),
+    ]

@@ -177,6 +177,56 @@ def test_every_ridership_figure_is_reproduced_at_the_printed_rounding(demo):
     assert "public-transport figure" in output
 
 
+#: Seed 002's goal-fulfilment table: measure -> column of goal_fulfilment_counts.
+GOAL_COUNT_COLUMNS = {
+    "Antal mätetal som är uppfyllda": "met",
+    "Andel mätetal som är uppfyllda": "met_share",
+    "Antal mätetal som är delvis uppfyllda": "partly_met",
+    "Andel mätetal som är delvis uppfyllda": "partly_met_share",
+    "Antal mätetal som är inte uppfyllda": "not_met",
+    "Andel mätetal som är inte uppfyllda": "not_met_share",
+    "Antal mätetal som mäts": "measured",
+}
+
+
+def test_regionledningskontoret_2020_goal_fulfilment_is_2_0_3_of_5(demo):
+    """F231-F237: the five indicators the Regionledningskontor measured in 2020, judged without a
+    tolerance band (two reported, one from payroll, one from the ledger, one reported), give the
+    printed 2 / 0 / 3 of 5 (40 / 0 / 60 %)."""
+    settings, _ = demo
+    with FIGURES.open(encoding="utf-8") as handle:
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["domain"] == "goals" and r["period_end"] == "2020-12" and r["measure_sv"] in GOAL_COUNT_COLUMNS
+            and r["organisation"].startswith("Regionledningskontor")
+        ]  # fmt: skip
+    assert [r["figure_id"] for r in rows] == [f"F{n}" for n in range(231, 238)]
+    published = settings.published_dir / "current" / "marts.duckdb"
+    with duckdb.connect(str(published), read_only=True) as connection:
+        found = connection.execute(
+            "select * from goal_fulfilment_counts where region_id = '0006' and organisation_id = '061100' "
+            "and period = '2020-12' and goal = '(alla)'"
+        ).df()
+        statuses = dict(
+            connection.execute(
+                "select indicator_id, status from fct_goal_fulfilment where organisation_id = '061100' "
+                "and period = '2020-12'"
+            ).fetchall()
+        )
+    assert len(found) == 1
+    for row in rows:
+        value = Decimal(str(found.iloc[0][GOAL_COUNT_COLUMNS[row["measure_sv"]]]))
+        assert round(value, _decimals(row["value"])) == Decimal(row["value"]), row["figure_id"]
+    assert statuses == {
+        "open_comparisons_indicators": "met",  # 71,7 % >= 60 %
+        "competence_plans_share": "not_met",  # 54 % < 90 %
+        "sick_leave_rate": "not_met",  # 3,3 % > 3,1 % (lower is better)
+        "appraisal_talks_share": "not_met",  # 65 % < 90 %
+        "finance_budget_deviation": "met",  # +47 582 tkr >= 0
+    }
+
+
 def test_demo_reports_paths_and_the_broken_file(demo):
     settings, output = demo
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))

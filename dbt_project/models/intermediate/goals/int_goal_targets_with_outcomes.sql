@@ -1,0 +1,111 @@
+-- One row per region × organisation × indicator × target period (a year, or a month of it): the
+-- target and the outcome it is judged on. The outcome of an indicator a source system computes comes
+-- from the published KPI table (the node's total, all genders and ages, window `year` for a year and
+-- `ytd` for a part of it); a reported indicator's (domain goals) from the reported values. For
+-- "increase by x %" the outcome is the change in % against the same window a year earlier.
+with
+
+targets as (
+
+    select
+        *,
+        coalesce(period_month, make_date(target_year, 12, 1)) as period_end,
+        case when period_month is null or month(period_month) = 12 then 'year' else 'ytd' end as window_name
+    from {{ ref('stg_goals__targets') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
+
+),
+
+kpi as (
+
+    select region_id, organisation_id, indicator_id, period, "window" as window_name, value, is_suppressed
+    from {{ ref('kpi_indicator_values') }}
+    where breakdown = 'total' and gender = 'T' and age_band = 'all'
+
+),
+
+reported as (
+
+    select * from {{ ref('stg_goals__reported_values') }}
+    where gender = 'T'
+
+),
+
+outcomes as (
+
+    select
+        targets.*,
+        indicators.domain,
+        indicators.unit,
+        strftime(targets.period_end, '%Y-%m') as period,
+        case
+            when indicators.domain = 'goals' then reported.value
+            when targets.comparison = 'increase_by_pct' then change_kpi.value
+            else kpi.value
+        end as outcome,
+        case
+            when indicators.domain = 'goals' then reported_before.value
+            else kpi_before.value
+        end as outcome_previous_year,
+        case
+            when targets.comparison = 'increase_by_pct' and indicators.domain = 'goals'
+                then 100 * (reported.value / nullif(reported_before.value, 0) - 1)
+        end as reported_change_pct,
+        coalesce(kpi.is_suppressed, false) as is_suppressed
+    from targets
+    left join indicators
+        on indicators.indicator_id = targets.indicator_id
+    left join kpi
+        on kpi.region_id = targets.region_id
+        and kpi.organisation_id = targets.organisation_id
+        and kpi.indicator_id = targets.indicator_id
+        and kpi.period = strftime(targets.period_end, '%Y-%m')
+        and kpi.window_name = targets.window_name
+    left join kpi as kpi_before
+        on kpi_before.region_id = targets.region_id
+        and kpi_before.organisation_id = targets.organisation_id
+        and kpi_before.indicator_id = targets.indicator_id
+        and kpi_before.period = strftime(targets.period_end - interval 12 month, '%Y-%m')
+        and kpi_before.window_name = targets.window_name
+    left join kpi as change_kpi
+        on change_kpi.region_id = targets.region_id
+        and change_kpi.organisation_id = targets.organisation_id
+        and change_kpi.indicator_id = targets.indicator_id || '_change_pct'
+        and change_kpi.period = strftime(targets.period_end, '%Y-%m')
+        and change_kpi.window_name = targets.window_name
+    left join reported
+        on reported.region_id = targets.region_id
+        and reported.organisation_id = targets.organisation_id
+        and reported.indicator_id = targets.indicator_id
+        and reported.period_month = targets.period_end
+        and reported.window_name = targets.window_name
+    left join reported as reported_before
+        on reported_before.region_id = targets.region_id
+        and reported_before.organisation_id = targets.organisation_id
+        and reported_before.indicator_id = targets.indicator_id
+        and reported_before.period_month = (targets.period_end - interval 12 month)::date
+        and reported_before.window_name = targets.window_name
+
+)
+
+select
+    cast(region_id as varchar) as region_id,
+    cast(organisation_id as varchar) as organisation_id,
+    cast(indicator_id as varchar) as indicator_id,
+    cast(domain as varchar) as domain,
+    cast(unit as varchar) as unit,
+    cast(target_year as integer) as target_year,
+    cast(period as varchar) as period,
+    cast(window_name as varchar) as window_name,
+    cast(coalesce(reported_change_pct, outcome) as double) as outcome,
+    cast(outcome_previous_year as double) as outcome_previous_year,
+    cast(target_value as double) as target_value,
+    cast(comparison as varchar) as comparison,
+    cast(tolerance as double) as tolerance,
+    cast(is_suppressed as boolean) as is_suppressed
+from outcomes

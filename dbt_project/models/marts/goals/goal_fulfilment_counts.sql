@@ -1,0 +1,53 @@
+-- "Antal mätetal som är uppfyllda / delvis uppfyllda / inte uppfyllda / som mäts" (seed 002): per
+-- region × organisation × period, for the organisation as a whole (`goal` = '(alla)') and per goal of
+-- its structure. Shares are of the indicators measured (ej mätbart is not measured).
+with
+
+fulfilment as (
+
+    select * from {{ ref('fct_goal_fulfilment') }}
+
+),
+
+grouped as (
+
+    select region_id, organisation_id, organisation_name, period, '(alla)' as goal, status from fulfilment
+    union all
+    select region_id, organisation_id, organisation_name, period, goal, status from fulfilment
+    where goal is not null
+
+),
+
+counted as (
+
+    select
+        region_id,
+        organisation_id,
+        any_value(organisation_name) as organisation_name,
+        period,
+        goal,
+        count(*) filter (where status = 'met') as met,
+        count(*) filter (where status = 'partly_met') as partly_met,
+        count(*) filter (where status = 'not_met') as not_met,
+        count(*) filter (where status != 'not_measurable') as measured,
+        count(*) filter (where status = 'not_measurable') as not_measurable
+    from grouped
+    group by region_id, organisation_id, period, goal
+
+)
+
+select
+    cast(region_id as varchar) as region_id,
+    cast(organisation_id as varchar) as organisation_id,
+    cast(organisation_name as varchar) as organisation_name,
+    cast(period as varchar) as period,
+    cast(goal as varchar) as goal,
+    cast(met as integer) as met,
+    cast(partly_met as integer) as partly_met,
+    cast(not_met as integer) as not_met,
+    cast(measured as integer) as measured,
+    cast(not_measurable as integer) as not_measurable,
+    cast(100.0 * met / nullif(measured, 0) as double) as met_share,
+    cast(100.0 * partly_met / nullif(measured, 0) as double) as partly_met_share,
+    cast(100.0 * not_met / nullif(measured, 0) as double) as not_met_share
+from counted

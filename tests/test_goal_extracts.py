@@ -1,0 +1,388 @@
+"""Goal extracts on arrival: targets (målvärden), goal structure (målstruktur) and reported values.
+
+Each test delivers region 0006's organisation first (units are checked against it), then a goal
+file, and checks what reaches the raw layer, what is quarantined and what the report says: file,
+line, column, rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.goals.extracts import GoalReportedValueSource, GoalStructureSource, GoalTargetSource
+from ingest.hr.organisation import OrganisationSource
+from ingest.landing import ingest_file
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "extracts" / "examples"
+ORGANISATION = (
+    "Enhetskod;Enhetsnamn;Överordnad enhet;Nivå;Giltig från;Giltig till\n"
+    "060000;Region Jönköpings län;;Region;2015-01-01;\n"
+    "061000;Regionstyrelsen;060000;Nämnd/styrelse;2015-01-01;\n"
+    "061100;Regionledningskontor med verksamhetsnära funktion;061000;Förvaltning;2015-01-01;\n"
+    "062000;Nämnd för arbetsmarknad;060000;Nämnd/styrelse;2015-01-01;\n"
+    "062100;Länstrafiken;062000;Förvaltning;2015-01-01;\n"
+    "062140;Kund och marknad;062100;Område/avdelning;2020-06-01;2020-12-31\n"
+)
+TARGET_HEADER = "Enhet;Mätetal;År;Period;Målvärde;Jämförelse;Tolerans\n"
+STRUCTURE_HEADER = "År;Perspektiv;Mål;Framgångsfaktor;Mätetal;Enhet;Ordning;Kommentar\n"
+VALUE_HEADER = "Enhet;Mätetal;Period;Fönster;Värde;Kön;Kommentar\n"
+
+
+def write(settings, source: str, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = settings.landing_dir / source / "0006" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding=encoding, newline="")
+    return path
+
+
+@pytest.fixture
+def deliver(settings):
+    """Region 0006's organisation, ingested; returns a writer of files into ``landing/<source>/0006/``."""
+    delivery = ingest_file(write(settings, "organisation", "org.csv", ORGANISATION), OrganisationSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    return lambda source, name, text, encoding="utf-8": write(settings, source, name, text, encoding)
+
+
+def raw_rows(settings, source: str, columns: str) -> list[tuple]:
+    files = sorted((settings.raw_dir / source / "0006").glob("*.parquet"))
+    if not files:
+        return []
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select {columns} from read_parquet(?) order by _delivery_seq, source_line", [[str(f) for f in files]]
+        ).fetchall()
+
+
+def report(settings, source: str) -> str:
+    (path,) = (settings.quarantine_dir / source / "0006").glob("*.report.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def assert_reported(text: str, *expected: str) -> None:
+    for line in expected:
+        assert line in text, f"{line!r} not in the report:\n{text}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------------------------------
+
+TARGET_COLUMNS = "unit_code, indicator_id, target_year, period_month, target_value, comparison, tolerance, source_line"
+
+
+def test_targets_load_with_comparisons_normalised_in_either_language(settings, deliver):
+    path = deliver(
+        "goal_targets",
+        "malvarden_2020.csv",
+        TARGET_HEADER.replace("\n", "\r\n")
+        + "061100;competence_plans_share;2020;;90;Minst;\r\n"
+        + "061100;sick_leave_rate;2020;;3,1;högst;0,5\r\n"
+        + "062100;nki_travellers;2020;;65;AT  LEAST;5\r\n"
+        + "062100;nki_travellers;2020;202008;62,5;minst;\r\n"
+        + "062100;finance_budget_deviation;2020;2020-12;0;högre än;\r\n"
+        + "061100;nki_general_public;2021;;3;Ökning med %;0\r\n"
+        + "061100;vehicle_inspections_share;2021;;100;lika med;\r\n"
+        + "061100;travel_time_general;2021;;60;lower than;\r\n",
+        encoding="cp1252",
+    )
+    delivery = ingest_file(path, GoalTargetSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert delivery.encoding == "cp1252"
+    assert delivery.periods == ("2020-08", "2020-12", "2021-12")
+    assert raw_rows(settings, "goal_targets", TARGET_COLUMNS) == [
+        ("061100", "competence_plans_share", 2020, None, 90.0, "at_least", None, 2),
+        ("061100", "sick_leave_rate", 2020, None, 3.1, "at_most", 0.5, 3),
+        ("062100", "nki_travellers", 2020, None, 65.0, "at_least", 5.0, 4),
+        ("062100", "nki_travellers", 2020, dt.date(2020, 8, 1), 62.5, "at_least", None, 5),
+        ("062100", "finance_budget_deviation", 2020, dt.date(2020, 12, 1), 0.0, "higher_than", None, 6),
+        ("061100", "nki_general_public", 2021, None, 3.0, "increase_by_pct", 0.0, 7),
+        ("061100", "vehicle_inspections_share", 2021, None, 100.0, "equal_to", None, 8),
+        ("061100", "travel_time_general", 2021, None, 60.0, "lower_than", None, 9),
+    ]
+
+
+def test_targets_without_the_optional_columns_load(settings, deliver):
+    path = deliver(
+        "goal_targets",
+        "malvarden.csv",
+        "\ufeffMätetal;Enhet;Målvärde;År;Jämförelse\nnki_travellers;062100;65;2020;minst\n",
+    )
+    delivery = ingest_file(path, GoalTargetSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert delivery.encoding == "utf-8-sig"
+    assert raw_rows(settings, "goal_targets", TARGET_COLUMNS) == [
+        ("062100", "nki_travellers", 2020, None, 65.0, "at_least", None, 2)
+    ]
+
+
+def test_a_broken_target_file_names_each_rule(settings, deliver):
+    path = deliver(
+        "goal_targets",
+        "malvarden_2020.csv",
+        TARGET_HEADER
+        + "061100;competence_plans_share;2020;;90;minst;\n"  # 2: fine
+        + "069999;competence_plans_share;2020;;90;minst;\n"  # 3: unknown unit
+        + "061100;no_such_indicator;2020;;90;minst;\n"  # 4: unknown indicator
+        + "061100;sick_leave_rate;2020;;3;ungefär;\n"  # 5: bad comparison
+        + "061100;sick_leave_rate;2020;202004;3;högst;-1\n"  # 6: negative tolerance
+        + "061100;sick_leave_rate;2020;202104;3;högst;\n"  # 7: period outside År
+        + "061100;sick_leave_rate;1999;;3;högst;\n"  # 8: year out of range
+        + ";;;;;;\n"  # 9: every required value missing
+        + "061100;competence_plans_share;2020;;95;at least;\n",  # 10: repeats line 2 in a later chunk
+    )
+    delivery = ingest_file(path, GoalTargetSource(chunk_rows=3), settings)
+    assert delivery.status == "quarantined"
+    assert raw_rows(settings, "goal_targets", "*") == []
+    name = "malvarden_2020.csv"
+    assert_reported(
+        report(settings, "goal_targets"),
+        f"{name}, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  [value: 069999]",
+        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv  "
+        "[value: no_such_indicator]",
+        f"{name}, line 5, column Jämförelse: Jämförelse must be högst, minst, lägre än, högre än, ökning med % or "
+        "lika med (or at most, at least, lower than, higher than, increase by %, equal to)  [value: ungefär]",
+        f"{name}, line 6, column Tolerans: Tolerans is never negative  [value: -1]",
+        f"{name}, line 7, column Period: Period must lie in År  [value: 2021-04]",
+        f"{name}, line 8, column År: År must be a year 2000-2100  [value: 1999]",
+        f"{name}, line 9, column Enhet: Enhet is required",
+        f"{name}, line 9, column Mätetal: Mätetal is required",
+        f"{name}, line 9, column År: År is required",
+        f"{name}, line 9, column Målvärde: Målvärde is required",
+        f"{name}, line 9, column Jämförelse: Jämförelse is required",
+        f"{name}, line 10, column Enhet, Mätetal, År, Period: an Enhet, Mätetal, År and Period appear twice in the "
+        "delivery  [value: 061100 competence_plans_share 2020 (whole year) (first on line 2)]",
+    )
+    assert "line 2," not in report(settings, "goal_targets")
+
+
+def test_targets_before_the_organisation_is_delivered_are_rejected_saying_so(settings):
+    path = write(settings, "goal_targets", "malvarden.csv", TARGET_HEADER + "061100;nki_travellers;2020;;65;minst;\n")
+    delivery = ingest_file(path, GoalTargetSource(), settings)
+    assert delivery.status == "quarantined"
+    assert_reported(
+        report(settings, "goal_targets"),
+        "malvarden.csv, line 2, column Enhet: the region's organisation extract has not been delivered yet: deliver "
+        "it first, then this file again  [value: 061100]",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Goal structure
+# --------------------------------------------------------------------------------------------------
+
+STRUCTURE_COLUMNS = (
+    "structure_year, perspective, goal, success_factor, indicator_id, unit_code, sort_order, comment, source_line"
+)
+
+
+def test_a_goal_structure_loads_per_year(settings, deliver):
+    path = deliver(
+        "goal_structure",
+        "malstruktur_2020.csv",
+        STRUCTURE_HEADER
+        + "2020;Medarbetare;Attraktiv arbetsgivare;Kompetensförsörjning;competence_plans_share;061100;1;"
+        + '"Andelen steg, men når inte målet; fortsatt arbete."\n'
+        + "2020;Medarbetare;Attraktiv arbetsgivare;;sick_leave_rate;061100;2;\n"
+        + "2020;;Nöjda resenärer;;nki_travellers;062100;;\n"
+        + "2021;Medborgare och kund;Nöjda resenärer;Bra bemötande;nki_travellers;062100;0;\n",
+    )
+    delivery = ingest_file(path, GoalStructureSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert delivery.periods == ("2020-12", "2021-12")
+    assert raw_rows(settings, "goal_structure", STRUCTURE_COLUMNS) == [
+        (
+            2020,
+            "Medarbetare",
+            "Attraktiv arbetsgivare",
+            "Kompetensförsörjning",
+            "competence_plans_share",
+            "061100",
+            1,
+            "Andelen steg, men når inte målet; fortsatt arbete.",
+            2,
+        ),
+        (2020, "Medarbetare", "Attraktiv arbetsgivare", None, "sick_leave_rate", "061100", 2, None, 3),
+        (2020, None, "Nöjda resenärer", None, "nki_travellers", "062100", None, None, 4),
+        (2021, "Medborgare och kund", "Nöjda resenärer", "Bra bemötande", "nki_travellers", "062100", 0, None, 5),
+    ]
+
+
+def test_a_goal_structure_with_only_the_required_columns_loads(settings, deliver):
+    path = deliver(
+        "goal_structure", "malstruktur.csv", "År;Mål;Mätetal;Enhet\n2020;Nöjda resenärer;nki_travellers;062100\n"
+    )
+    delivery = ingest_file(path, GoalStructureSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_structure", STRUCTURE_COLUMNS) == [
+        (2020, None, "Nöjda resenärer", None, "nki_travellers", "062100", None, None, 2)
+    ]
+
+
+def test_a_broken_goal_structure_names_each_rule(settings, deliver):
+    path = deliver(
+        "goal_structure",
+        "malstruktur.csv",
+        STRUCTURE_HEADER
+        + "2020;Medarbetare;Attraktiv arbetsgivare;;competence_plans_share;061100;1;\n"  # 2: fine
+        + "2020;Medarbetare;Attraktiv arbetsgivare;;competence_plans_share;069999;2;\n"  # 3: unknown unit
+        + "2020;Medarbetare;Attraktiv arbetsgivare;;nki;061100;3;\n"  # 4: unknown indicator
+        + "2020;Medarbetare;Attraktiv arbetsgivare;;sick_leave_rate;061100;-1;\n"  # 5: negative order
+        + "2200;Medarbetare;Attraktiv arbetsgivare;;sick_leave_rate;061100;1;\n"  # 6: year out of range
+        + ";Medarbetare;;;;;;\n"  # 7: required values missing
+        + "2020;Ekonomi;Attraktiv arbetsgivare;;competence_plans_share;061100;9;\n",  # 8: repeats line 2
+    )
+    delivery = ingest_file(path, GoalStructureSource(chunk_rows=2), settings)
+    assert delivery.status == "quarantined"
+    assert raw_rows(settings, "goal_structure", "*") == []
+    assert_reported(
+        report(settings, "goal_structure"),
+        "malstruktur.csv, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  "
+        "[value: 069999]",
+        "malstruktur.csv, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv  "
+        "[value: nki]",
+        "malstruktur.csv, line 5, column Ordning: Ordning is never negative  [value: -1]",
+        "malstruktur.csv, line 6, column År: År must be a year 2000-2100  [value: 2200]",
+        "malstruktur.csv, line 7, column År: År is required",
+        "malstruktur.csv, line 7, column Mål: Mål is required",
+        "malstruktur.csv, line 7, column Mätetal: Mätetal is required",
+        "malstruktur.csv, line 7, column Enhet: Enhet is required",
+        "malstruktur.csv, line 8, column År, Enhet, Mätetal, Mål: an År, Enhet, Mätetal and Mål appear twice in the "
+        "delivery  [value: 2020 061100 competence_plans_share Attraktiv arbetsgivare (first on line 2)]",
+    )
+
+
+def test_a_goal_structure_before_the_organisation_is_rejected_saying_so(settings):
+    path = write(
+        settings, "goal_structure", "mal.csv", "År;Mål;Mätetal;Enhet\n2020;Nöjda resenärer;nki_travellers;062100\n"
+    )
+    assert ingest_file(path, GoalStructureSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_structure"),
+        "mal.csv, line 2, column Enhet: the region's organisation extract has not been delivered yet",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Reported values
+# --------------------------------------------------------------------------------------------------
+
+VALUE_COLUMNS = "unit_code, indicator_id, period_month, window_name, value, gender, comment, source_line"
+
+
+def test_reported_values_load_with_window_and_gender_defaults(settings, deliver):
+    path = deliver(
+        "goal_reported_values",
+        "rapporterade_2020.csv",
+        VALUE_HEADER
+        + "061100;open_comparisons_indicators;202012;;71,7;;Öppna jämförelser 2020\n"
+        + "061100;competence_plans_share;2020-12;år;54;k;\n"
+        + "061100;competence_plans_share;202012;Year;50;M;\n"
+        + "062100;nki_travellers;202008;tertial;60;;\n"
+        + "062100;nki_travellers;202004;Ack;58;;\n"
+        + "062100;fardtjanst_decision_days;202003;månad;12;T;\n"
+        + "062100;fardtjanst_decision_days;202003;YTD;14;;\n",
+    )
+    delivery = ingest_file(path, GoalReportedValueSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert delivery.periods == ("2020-03", "2020-04", "2020-08", "2020-12")
+    december = dt.date(2020, 12, 1)
+    assert raw_rows(settings, "goal_reported_values", VALUE_COLUMNS) == [
+        ("061100", "open_comparisons_indicators", december, "year", 71.7, "T", "Öppna jämförelser 2020", 2),
+        ("061100", "competence_plans_share", december, "year", 54.0, "K", None, 3),
+        ("061100", "competence_plans_share", december, "year", 50.0, "M", None, 4),
+        ("062100", "nki_travellers", dt.date(2020, 8, 1), "ytd", 60.0, "T", None, 5),
+        ("062100", "nki_travellers", dt.date(2020, 4, 1), "ytd", 58.0, "T", None, 6),
+        ("062100", "fardtjanst_decision_days", dt.date(2020, 3, 1), "month", 12.0, "T", None, 7),
+        ("062100", "fardtjanst_decision_days", dt.date(2020, 3, 1), "ytd", 14.0, "T", None, 8),
+    ]
+
+
+def test_reported_values_with_only_the_required_columns_load(settings, deliver):
+    path = deliver("goal_reported_values", "nki.csv", "Enhet;Mätetal;Period;Värde\n062100;nki_travellers;202012;60\n")
+    delivery = ingest_file(path, GoalReportedValueSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_reported_values", VALUE_COLUMNS) == [
+        ("062100", "nki_travellers", dt.date(2020, 12, 1), "year", 60.0, "T", None, 2)
+    ]
+
+
+def test_broken_reported_values_name_each_rule(settings, deliver):
+    path = deliver(
+        "goal_reported_values",
+        "rapporterade.csv",
+        VALUE_HEADER
+        + "062100;nki_travellers;202012;;60;;\n"  # 2: fine
+        + "069999;nki_travellers;202012;;60;;\n"  # 3: unknown unit
+        + "062100;nki_resenarer;202012;;60;;\n"  # 4: unknown indicator
+        + "061100;sick_leave_rate;202012;;3,4;;\n"  # 5: computed from the hr extracts
+        + "061100;finance_budget_deviation;202012;;0;;\n"  # 6: computed from the finance extracts
+        + "062100;nki_travellers;202008;;60;;\n"  # 7: a year window ending in August
+        + "062100;nki_travellers;202008;vecka;60;;\n"  # 8: unknown window
+        + "062100;nki_travellers;202008;ack;60;X;\n"  # 9: unknown gender
+        + ";;;;;;\n"  # 10: every required value missing
+        + "062100;nki_travellers;2020-12;År;61;t;\n",  # 11: repeats line 2 in a later chunk
+    )
+    delivery = ingest_file(path, GoalReportedValueSource(chunk_rows=3), settings)
+    assert delivery.status == "quarantined"
+    assert raw_rows(settings, "goal_reported_values", "*") == []
+    name = "rapporterade.csv"
+    assert_reported(
+        report(settings, "goal_reported_values"),
+        f"{name}, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  [value: 069999]",
+        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv  "
+        "[value: nki_resenarer]",
+        f"{name}, line 5, column Mätetal: Mätetal sick_leave_rate is computed from the hr extracts: only indicators "
+        "of domain goals are reported  [value: sick_leave_rate]",
+        f"{name}, line 6, column Mätetal: Mätetal finance_budget_deviation is computed from the finance extracts: "
+        "only indicators of domain goals are reported  [value: finance_budget_deviation]",
+        f"{name}, line 7, column Fönster, Period: Fönster år (a whole year) needs a Period in December, the year's "
+        "end  [value: 2020-08]",
+        f"{name}, line 8, column Fönster: Fönster must be år, ack, månad or tertial (or year, ytd, month); empty = "
+        "år  [value: vecka]",
+        f"{name}, line 9, column Kön: Kön must be T (totalt), K (kvinnor) or M (män)  [value: X]",
+        f"{name}, line 10, column Enhet: Enhet is required",
+        f"{name}, line 10, column Mätetal: Mätetal is required",
+        f"{name}, line 10, column Period: Period is required",
+        f"{name}, line 10, column Värde: Värde is required",
+        f"{name}, line 11, column Enhet, Mätetal, Period, Fönster, Kön: an Enhet, Mätetal, Period, Fönster and Kön "
+        "appear twice in the delivery  [value: 062100 nki_travellers 2020-12 year T (first on line 2)]",
+    )
+    text = report(settings, "goal_reported_values")
+    assert "line 2," not in text
+    assert "line 8, column Fönster, Period" not in text  # an unknown window is not also a year window
+
+
+def test_reported_values_before_the_organisation_are_rejected_saying_so(settings):
+    path = write(
+        settings, "goal_reported_values", "nki.csv", "Enhet;Mätetal;Period;Värde\n062100;nki_travellers;202012;60\n"
+    )
+    assert ingest_file(path, GoalReportedValueSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_reported_values"),
+        "nki.csv, line 2, column Enhet: the region's organisation extract has not been delivered yet",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The documented examples
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example", "source", "periods"),
+    [
+        ("goal_targets_example.csv", GoalTargetSource(), ("2020-08", "2020-12")),
+        ("goal_structure_example.csv", GoalStructureSource(), ("2020-12",)),
+        ("goal_reported_values_example.csv", GoalReportedValueSource(), ("2020-08", "2020-12")),
+    ],
+)
+def test_each_documented_example_loads_cleanly_after_an_organisation(settings, deliver, example, source, periods):
+    text = (EXAMPLES / example).read_text(encoding="utf-8")
+    delivery = ingest_file(deliver(source.name, example, text), source, settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert delivery.periods == periods
+    assert delivery.rows == len(text.splitlines()) - 1
