@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from ingest.personnummer import luhn_is_valid
 
 ORG_HEADER = "Enhetskod;Enhetsnamn;Överordnad enhet;Nivå;Giltig från;Giltig till"
@@ -54,3 +56,20 @@ def write_org(landing: Path, region: str = "0013", name: str = "organisation.csv
 
 def write_sick(landing: Path, rows: list[str], region: str = "0013", name: str = "sjuk.csv", **kw: str) -> Path:
     return write(landing / "hr_sick_leave" / region / name, SICK_HEADER, rows, **kw)
+
+
+def raw_rows_of(raw_dir: Path, source: str, columns: str, region: str = "0006") -> list[tuple]:
+    """``columns`` of every raw delivery of ``source`` for ``region``, in delivery and line order."""
+    files = sorted((raw_dir / source / region).glob("*.parquet"))
+    if not files:
+        return []
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select {columns} from read_parquet(?) order by _delivery_seq, source_line", [[str(f) for f in files]]
+        ).fetchall()
+
+
+def assert_reported(text: str, *expected: str) -> None:
+    """Every expected line (file, line, column, rule, value) is in the quarantine report ``text``."""
+    for line in expected:
+        assert line in text, f"{line!r} not in the report:\n{text}"

@@ -14,7 +14,6 @@ import re
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingest.contract import ContractViolation
@@ -24,6 +23,7 @@ from ingest.ridership.boardings import BoardingSource
 from ingest.ridership.sample_gtfs import sample_feed, write_gtfs_sample, zip_members
 from ingest.sources import StreamState
 from regionkpi.settings import load_settings
+from tests.extract_fixtures import assert_reported, raw_rows_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "extracts" / "examples"
 SOURCE = "ridership_boardings"
@@ -94,22 +94,11 @@ def deliver(settings, feed_warehouse):
 
 
 def raw_rows(settings, columns: str = RAW_COLUMNS) -> list[tuple]:
-    files = sorted((settings.raw_dir / SOURCE / "0006").glob("*.parquet"))
-    if not files:
-        return []
-    with duckdb.connect() as con:
-        return con.execute(
-            f"select {columns} from read_parquet(?) order by _delivery_seq, source_line", [[str(f) for f in files]]
-        ).fetchall()
+    return raw_rows_of(settings.raw_dir, SOURCE, columns)
 
 
 def report_of(delivery) -> str:
     return Path(delivery.stored_path + ".report.txt").read_text(encoding="utf-8")
-
-
-def assert_reported(text: str, *expected: str) -> None:
-    for line in expected:
-        assert line in text, f"{line!r} not in the report:\n{text}"
 
 
 def assert_nothing_loaded(settings) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from ingest.goals.extracts import GoalReportedValueSource, GoalStructureSource, GoalTargetSource
 from ingest.hr.organisation import OrganisationSource
 from ingest.landing import ingest_file
+from tests.extract_fixtures import assert_reported, raw_rows_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "extracts" / "examples"
 ORGANISATION = (
@@ -48,23 +48,12 @@ def deliver(settings):
 
 
 def raw_rows(settings, source: str, columns: str) -> list[tuple]:
-    files = sorted((settings.raw_dir / source / "0006").glob("*.parquet"))
-    if not files:
-        return []
-    with duckdb.connect() as con:
-        return con.execute(
-            f"select {columns} from read_parquet(?) order by _delivery_seq, source_line", [[str(f) for f in files]]
-        ).fetchall()
+    return raw_rows_of(settings.raw_dir, source, columns)
 
 
 def report(settings, source: str) -> str:
     (path,) = (settings.quarantine_dir / source / "0006").glob("*.report.txt")
     return path.read_text(encoding="utf-8")
-
-
-def assert_reported(text: str, *expected: str) -> None:
-    for line in expected:
-        assert line in text, f"{line!r} not in the report:\n{text}"
 
 
 # --------------------------------------------------------------------------------------------------

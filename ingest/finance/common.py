@@ -108,6 +108,9 @@ def checked_stream(
 ) -> Iterator[pd.DataFrame]:
     """Read, derive, GX-check and convert a CSV extract chunk by chunk.
 
+    ``to_raw`` selects the raw columns; the chunk's ``line_no`` is added as ``source_line`` unless
+    ``to_raw`` set it.
+
     Frames are yielded only while the file is clean; after the first violation the rest of the file
     is still checked (up to :data:`MAX_VIOLATIONS`) so the report is complete, and the stream ends
     with :class:`ContractViolation`.
@@ -131,7 +134,8 @@ def checked_stream(
         if violations:
             continue
         state.periods |= periods(frame)
-        yield to_raw(frame)
+        raw = to_raw(frame)  # every raw row keeps its line in the delivered file
+        yield raw if "source_line" in raw else raw.assign(source_line=frame["line_no"].to_numpy())
     if violations:
         raise ContractViolation(path.name, violations)
 

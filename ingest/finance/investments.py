@@ -74,9 +74,7 @@ class InvestmentSource:
             ]
 
         def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = frame[[f.name for f in FIELDS]].copy()
-            raw["source_line"] = frame["line_no"]
-            return raw
+            return frame[[f.name for f in FIELDS]]
 
         return checked_stream(
             path,

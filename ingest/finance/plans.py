@@ -188,6 +188,4 @@ class ForecastSource(_PlanSource):
 
 def _plan_raw(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
     columns = [*first, "ansvar", "konto", "report_line_id", *("verksamhet", "aktivitet", "projekt"), "amount"]
-    raw = frame[columns].copy()
-    raw["source_line"] = frame["line_no"]
-    return raw
+    return frame[columns]

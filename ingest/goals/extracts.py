@@ -223,9 +223,7 @@ class GoalTargetSource(ChunkedExtract):
             ]
 
         def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = frame[[field.name for field in self.schema]].copy()
-            raw["source_line"] = frame["line_no"]
-            return raw
+            return frame[self.schema.names]
 
         def periods(frame: pd.DataFrame) -> set[str]:
             whole_year = frame["period_month"].isna()
@@ -322,9 +320,7 @@ class GoalStructureSource(ChunkedExtract):
             ]
 
         def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = frame[[field.name for field in self.schema]].copy()
-            raw["source_line"] = frame["line_no"]
-            return raw
+            return frame[self.schema.names]
 
         return checked_stream(
             path,
@@ -438,9 +434,7 @@ class GoalReportedValueSource(ChunkedExtract):
             ]
 
         def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = frame[[field.name for field in self.schema]].copy()
-            raw["source_line"] = frame["line_no"]
-            return raw
+            return frame[self.schema.names]
 
         return checked_stream(
             path,

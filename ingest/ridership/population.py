@@ -77,9 +77,7 @@ class PopulationSource(ChunkedExtract):
             ]
 
         def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = frame[["year", "gender", "population"]].copy()
-            raw["source_line"] = frame["line_no"]
-            return raw
+            return frame[["year", "gender", "population"]]
 
         checked = checked_stream(
             path,

@@ -109,9 +109,7 @@ class ProductionSource(ChunkedExtract):
             ]
 
         def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = frame[RAW_COLUMNS].copy()
-            raw["source_line"] = frame["line_no"]
-            return with_period(raw, period)
+            return with_period(frame[RAW_COLUMNS].copy(), period)
 
         return checked_stream(
             path,

@@ -240,7 +240,6 @@ class ServiceTripSource(ChunkedExtract):
                     "layout": "trip",
                 }
             )
-            raw["source_line"] = frame["line_no"]
             return with_period(raw, period)
 
         return self._checked(
@@ -302,7 +301,6 @@ class ServiceTripSource(ChunkedExtract):
                     "layout": "summary",
                 }
             )
-            raw["source_line"] = frame["line_no"]
             return with_period(raw, period)
 
         return self._checked(
