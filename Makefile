@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint env clean
+.PHONY: demo test lint env browser clean
 
 env: $(VENV)/.installed
 
@@ -28,7 +28,21 @@ lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The follow-up report is tested in a real headless Chromium (tests/test_report_browser.py), and that
+# test fails rather than skips without one: a browser test that silently never runs proves nothing.
+# So `make test` first makes sure Debian's chromium is installed (apt-get update only when the install
+# fails without it; sudo only when not root). `make demo` needs no browser and does not depend on this.
+CHROMIUM ?= $(or $(REGIONKPI_CHROMIUM),/usr/bin/chromium)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; else \
+		echo "installing chromium for the browser tests (tests/test_report_browser.py)"; \
+		$(SUDO) env $(APT_INSTALL) || { $(SUDO) apt-get update && $(SUDO) env $(APT_INSTALL); }; \
+	fi
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,8 +1,8 @@
 """
 ### build_kpi_marts
 
-Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance`, `raw_ridership` or
-`raw_goals` asset):
+Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance`, `raw_ridership`,
+`raw_goals` or `raw_kolada` asset):
 
 1. **dbt_build**: the dbt project (staging, dimensions, facts, KPI marts) rendered by Cosmos from the
    pre-built manifest; each node is a `dbt build` of that node (model + its tests) in a subprocess, in
@@ -11,9 +11,12 @@ Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance`
    run; nothing is published and the previous published version stays current.
 3. **publish_marts**: an atomic, versioned snapshot in `warehouse/published/<run_id>/` and the
    `current` pointer BI tools read; updates the `published_marts` asset.
-4. **generate_docs**: dbt docs as one static HTML file.
+4. **render_reports**: the follow-up reports (uppföljningsrapporter), one self-contained HTML file per
+   region × organisation × period (tertial, delår, år), from the snapshot just published, into
+   `warehouse/reports/` (docs/report.md).
+5. **generate_docs**: dbt docs as one static HTML file.
 
-The same steps without Airflow: `regionkpi build && regionkpi publish && regionkpi docs`.
+The same steps without Airflow: `regionkpi build && regionkpi publish && regionkpi report && regionkpi docs`.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from regionkpi.orchestration import (
     RAW_FINANCE,
     RAW_GOALS,
     RAW_HR,
+    RAW_KOLADA,
     RAW_RIDERSHIP,
     START_DATE,
     cosmos_build_group,
@@ -37,7 +41,7 @@ log = logging.getLogger(__name__)
 
 with DAG(
     dag_id="build_kpi_marts",
-    schedule=(RAW_HR | RAW_FINANCE | RAW_RIDERSHIP | RAW_GOALS),
+    schedule=(RAW_HR | RAW_FINANCE | RAW_RIDERSHIP | RAW_GOALS | RAW_KOLADA),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
@@ -65,6 +69,14 @@ with DAG(
         return str(pipeline.publish(settings(), run_id or "", echo=log.info).path)
 
     @task
+    def render_reports() -> str:
+        """The follow-up reports from the current published snapshot; returns the index page."""
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        return str(pipeline.report(settings(), echo=log.info).index)
+
+    @task
     def generate_docs() -> str:
         """dbt docs (static HTML) for analysts."""
         from regionkpi import pipeline
@@ -72,4 +84,4 @@ with DAG(
 
         return str(pipeline.docs(settings()))
 
-    dbt_build >> validate_marts() >> publish_marts() >> generate_docs()
+    dbt_build >> validate_marts() >> publish_marts() >> render_reports() >> generate_docs()

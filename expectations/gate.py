@@ -115,6 +115,8 @@ ALLOWED_VALUES: dict[str, list[str]] = {
         "per inhabitant",
         "days",
     ],
+    "direction": ["higher_is_better", "lower_is_better", "target_band", "not_applicable"],
+    "domain": ["hr", "finance", "ridership", "goals"],
     "breakdown": [
         "total",
         "account_group",
@@ -433,7 +435,7 @@ def grain_expectations() -> list[Expectation]:
             ),
         ),
     ]
-    for column in (*GRAIN, "organisation_level", "unit", "is_suppressed"):
+    for column in (*GRAIN, "organisation_level", "unit", "direction", "domain", "is_suppressed"):
         expectations.append(
             gxe.ExpectColumnValuesToNotBeNull(column=column, **_meta("keys_are_filled", f"{column} is always filled"))
         )

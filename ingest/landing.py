@@ -187,6 +187,9 @@ def ensure_raw_schemas(settings: Settings) -> None:
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
+    from ingest.kolada.load import ensure_kolada_schema  # Kolada is read from an API, not delivered
+
+    ensure_kolada_schema(settings)
 
 
 def raw_schema(source: Source | StreamingSource) -> pa.Schema:

@@ -286,7 +286,11 @@ def build_snapshot(settings: Settings, run_id: str, gate_result: GateResult, tar
     """Write marts.duckdb, the Parquet files and manifest.json into ``target_dir``; return the manifest."""
     copied = _copy_marts(settings.build_db_path, target_dir)
     _check_fingerprint(gate_result, copied["fingerprint"])
+    from publish.kolada_export import snapshot_export  # the region's figures in Kolada's shape (docs/kolada.md)
+
+    kolada_export = snapshot_export(target_dir)  # before the manifest, so its file list and sha256 include it
     manifest = _manifest(settings, run_id, gate_result, target_dir, copied)
+    manifest["kolada_export"] = kolada_export
     _write_manifest(target_dir, manifest)
     return manifest
 

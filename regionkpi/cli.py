@@ -10,11 +10,16 @@ regionkpi run                 ingest, build, validate, publish, docs
 regionkpi show --region 0013  published KPIs for a region (organisation, period, window, ...)
 regionkpi deliveries          the delivery ledger
 regionkpi demo                the README demo: sample -> Airflow DAGs -> published KPIs
+regionkpi kolada fetch --kpi N60030 [--municipality 0000 ...] [--year 2020 ...] [--from-date YYYY-MM-DD]
+                              Kolada benchmark values (API v3) into the raw layer
+regionkpi kolada load FILE    a saved Kolada API response (JSON) into the raw layer
+regionkpi kolada export       the current snapshot's region figures as Kolada-shaped CSV
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -103,10 +108,18 @@ def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    reports = pipeline.report(settings, echo=_echo)
+    for path in reports:
+        _echo(f"  {path}")
+    return 0
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     pipeline.ingest(settings, echo=_echo)
     if cmd_build(settings, args) or cmd_publish(settings, args):
         return 1
+    cmd_report(settings, args)
     return cmd_docs(settings, args)
 
 
@@ -155,6 +168,105 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, echo=_echo)
 
 
+def cmd_kolada_fetch(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest.kolada import DEFAULT_BASE_URL, KoladaClient, KoladaError, PageProgress
+    from ingest.kolada.load import fetch_to_raw
+
+    def progress(page: PageProgress) -> None:
+        dropped = f", {page.deleted} deleted dropped" if page.deleted else ""
+        _echo(f"[{page.request}/{page.requests}] page {page.page}: {page.records} value(s){dropped}")
+
+    try:
+        with KoladaClient(args.base_url or DEFAULT_BASE_URL, max_retries=args.retries, progress=progress) as client:
+            load = fetch_to_raw(
+                settings, args.kpi, args.municipality, args.year, from_date=args.from_date, client=client
+            )
+    except KoladaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _echo(f"kolada fetch: {load.summary()}")
+    return 0
+
+
+def cmd_kolada_load(settings: Settings, args: argparse.Namespace) -> int:
+    from ingest.kolada import KoladaError
+    from ingest.kolada.load import SAMPLE_PATH, load_file
+
+    path = SAMPLE_PATH if args.sample else Path(args.file) if args.file else None
+    if path is None:
+        print("error: give FILE or --sample", file=sys.stderr)
+        return 2
+    try:
+        load = load_file(settings, path)
+    except KoladaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _echo(f"kolada load: {load.summary()}")
+    return 0
+
+
+def cmd_kolada_export(settings: Settings, args: argparse.Namespace) -> int:
+    from publish.kolada_export import KoladaExportError, export_kolada
+    from publish.query import current_marts_db
+
+    out = Path(args.out).resolve()
+    try:
+        rows = export_kolada(current_marts_db(settings), out)
+    except KoladaExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _echo(f"kolada export: {rows} row(s) to {out}")
+    return 0
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from error
+
+
+def _add_kolada(commands: argparse._SubParsersAction) -> None:
+    """``regionkpi kolada fetch|load|export``: Kolada (the national KPI database) benchmarks, docs/kolada.md."""
+    help_text = "Kolada benchmarks: fetch (API v3) or load values into raw, export the region's figures"
+    kolada = commands.add_parser("kolada", help=help_text, description=help_text)
+    steps = kolada.add_subparsers(dest="kolada_command", required=True)
+
+    fetch = steps.add_parser(
+        "fetch",
+        help="fetch Kolada values into the raw layer (needs the internet)",
+        description="Fetch KPI values from Kolada's API v3 into warehouse/raw/kolada_values/ (one file per fetch).",
+    )
+    fetch.set_defaults(handler=cmd_kolada_fetch)
+    fetch.add_argument("--kpi", action="append", required=True, help="Kolada KPI id, e.g. N60030 (repeat for more)")
+    fetch.add_argument(
+        "--municipality",
+        action="append",
+        help="Kolada municipality/region id, e.g. 0000 (Riket) or 0006 (repeat); default: 0000 and every region",
+    )
+    fetch.add_argument("--year", action="append", type=int, help="year (repeat); default: every year")
+    fetch.add_argument("--from-date", type=_iso_date, help="only values changed since YYYY-MM-DD (incremental)")
+    fetch.add_argument("--base-url", help="API base URL (default: https://api.kolada.se/v3)")
+    fetch.add_argument("--retries", type=int, default=4, help="retries on 429, 5xx and connection errors (default 4)")
+
+    load = steps.add_parser(
+        "load",
+        help="load a saved Kolada API response (JSON) into the raw layer",
+        description="Load a saved Kolada API v3 response (one page, or a JSON list of pages) into the raw layer.",
+    )
+    load.set_defaults(handler=cmd_kolada_load)
+    load.add_argument("file", nargs="?", help="the JSON file")
+    load.add_argument("--sample", action="store_true", help="the bundled illustrative sample (Riket and 0006)")
+
+    export = steps.add_parser(
+        "export",
+        help="the current snapshot's region figures as Kolada-shaped CSV",
+        description="Write the region-level full-year values of every indicator with a Kolada id, as CSV.",
+    )
+    export.set_defaults(handler=cmd_kolada_export)
+    export.add_argument("--out", default="kolada_export.csv", help="CSV file (default: ./kolada_export.csv)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="regionkpi", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     top.add_argument("-v", "--verbose", action="store_true", help="show dbt's and the libraries' own log lines")
@@ -183,9 +295,10 @@ def parser() -> argparse.ArgumentParser:
     for name, handler, text in (
         ("validate", cmd_validate, "run the GX gate on the marts"),
         ("publish", cmd_publish, "gate, then publish the marts atomically"),
-        ("run", cmd_run, "ingest, build, validate, publish and docs"),
+        ("run", cmd_run, "ingest, build, validate, publish, the follow-up reports and docs"),
     ):
         add(name, handler, text).add_argument("--run-id", default=pipeline.new_run_id(), help="run id")
+    add("report", cmd_report, "the follow-up reports (HTML) from the current published snapshot")
     add("docs", cmd_docs, "generate dbt docs")
     show = add("show", cmd_show, "show published KPIs")
     show.add_argument("--region", help="region id, e.g. 0013")
@@ -204,6 +317,7 @@ def parser() -> argparse.ArgumentParser:
     add("deliveries", cmd_deliveries, "list the delivery ledger").add_argument("--source")
     add("manifest", cmd_manifest, "dbt parse (the manifest the Airflow build DAG is rendered from)")
     add("demo", cmd_demo, "the README demo through Airflow")
+    _add_kolada(commands)
     return top
 
 

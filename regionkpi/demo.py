@@ -149,7 +149,7 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     files = write_sample(settings.landing_dir)
     echo(
         f"  {len(files)} file(s) for regions 0006, 0013, 0017: HR 2019-2023, finance 2016-2023 (CSV and SIE 4), "
-        "public transport 2016-2021 (GTFS, boardings, service trips, production), goal targets 2020, incl. late "
+        "public transport 2016-2021 (GTFS, boardings, service trips, production), goal targets 2019-2020, incl. late "
         "corrections and broken files"
     )
 
@@ -192,7 +192,12 @@ def run_demo(settings: Settings, echo: Echo) -> int:
             echo(f"  quarantined {delivery.file_name}: {delivery.reason}")
             echo(f"    report: {delivery.stored_path}.report.txt")
 
-    echo("4/5 airflow dags test build_kpi_marts (dbt build via Cosmos -> GX gate -> publish -> docs)")
+    from ingest.kolada.load import SAMPLE_PATH, load_file
+
+    loaded = load_file(settings, SAMPLE_PATH)
+    echo(f"  Kolada benchmark (illustrative sample values, offline): {loaded.summary()}")
+
+    echo("4/5 airflow dags test build_kpi_marts (dbt build via Cosmos -> GX gate -> publish -> report -> docs)")
     _dag_test(settings, "build_kpi_marts", logical_date, echo)
 
     echo("5/5 published KPIs (the figures the regions printed in their own reports)")
@@ -220,6 +225,10 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     gate = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
     echo("")
     echo(f"Published snapshot : {current['path']}  (BI tools read {settings.published_dir / 'current'})")
+    echo(f"Kolada export      : {Path(current['path']) / 'kolada_export.csv'}")
+    echo(f"Follow-up reports  : {settings.reports_dir / 'index.html'}")
+    for path in sorted(settings.reports_dir.glob("*/*/*.html")):
+        echo(f"  {path}")
     echo(f"dbt docs           : {settings.dbt_target_dir / 'static_index.html'}")
     echo(f"GX Data Docs       : {gate.get('data_docs_index')}")
     echo(f"Airflow logs       : {settings.warehouse_dir / 'logs'}")

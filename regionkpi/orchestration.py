@@ -61,6 +61,8 @@ RAW_RIDERSHIP = _asset("raw_ridership", "raw/ridership_boardings")
 GOAL_SOURCES = ("goal_structure", "goal_targets", "goal_reported_values")
 #: Updated when an ingest run loaded new targets, goal structures or reported values.
 RAW_GOALS = _asset("raw_goals", "raw/goal_targets")
+#: Updated when a Kolada fetch (DAG ingest_kolada) wrote new benchmark values (raw/kolada_values).
+RAW_KOLADA = _asset("raw_kolada", "raw/kolada_values")
 #: Updated when a validated snapshot of the marts has been published.
 PUBLISHED_MARTS = _asset("published_marts", "published/current")
 

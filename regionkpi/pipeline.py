@@ -1,8 +1,9 @@
 """The steps of the main job, each callable from an Airflow task or from the command line.
 
 ingest -> build (dbt, the only writer of build.duckdb) -> validate (GX gate, read-only) -> publish
-(atomic snapshot) -> docs. Each function takes :class:`Settings` and returns something a caller can
-print or log; heavy imports stay inside the functions so DAG files that import this module parse fast.
+(atomic snapshot) -> report (the follow-up reports, from the published snapshot) -> docs. Each
+function takes :class:`Settings` and returns something a caller can print or log; heavy imports stay
+inside the functions so DAG files that import this module parse fast.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from expectations.gate import GateResult
     from ingest.landing import IngestReport
     from ingest.ledger import Delivery
+    from publish.report import ReportSet
     from publish.snapshot import PublishedSnapshot
 
 log = logging.getLogger(__name__)
@@ -143,6 +145,18 @@ def publish(settings: Settings, run_id: str, *, echo: Echo | None = None) -> Pub
     if echo:
         echo(f"publish: {snapshot.path} is now current")
     return snapshot
+
+
+def report(settings: Settings, *, echo: Echo | None = None) -> ReportSet:
+    """The follow-up reports (one self-contained HTML file per region × organisation × period) from the
+    current published snapshot into ``settings.reports_dir``, replacing the previous set atomically."""
+    from publish.query import current_marts_db
+    from publish.report import render_reports
+
+    reports = render_reports(current_marts_db(settings), settings.reports_dir)
+    if echo:
+        echo(f"report: {len(reports)} follow-up report(s), index {reports.index}")
+    return reports
 
 
 def docs(settings: Settings, *, echo: Echo | None = None) -> Path:

@@ -55,6 +55,11 @@ class Settings:
         return self.warehouse_dir / "published"
 
     @property
+    def reports_dir(self) -> Path:
+        """The follow-up reports (HTML) rendered from the current published snapshot."""
+        return self.warehouse_dir / "reports"
+
+    @property
     def gx_dir(self) -> Path:
         return self.warehouse_dir / "gx"
 

@@ -393,6 +393,7 @@ def write_hand_made_fixture(warehouse_dir: Path) -> None:
     write_finance_fixture(warehouse_dir)
     write_ridership_fixture(warehouse_dir)
     write_goals_fixture(warehouse_dir)
+    write_kolada_fixture(warehouse_dir)
 
 
 def _posting(month: date, ansvar: str | None, konto: str, amount: float, motpart: str | None = None) -> dict[str, Any]:
@@ -639,12 +640,14 @@ def write_ridership_fixture(warehouse_dir: Path) -> None:
     write_delivery(warehouse_dir, "finance_ledger", "0006", 38, ledger)
 
 
-def _target(indicator: str, value: float, comparison: str, tolerance: float | None = None) -> dict[str, Any]:
+def _target(
+    indicator: str, value: float, comparison: str, tolerance: float | None = None, period_month: date | None = None
+) -> dict[str, Any]:
     return {
         "unit_code": "062100",
         "indicator_id": indicator,
         "target_year": 2020,
-        "period_month": None,
+        "period_month": period_month,
         "target_value": value,
         "comparison": comparison,
         "tolerance": tolerance,
@@ -667,6 +670,8 @@ def write_goals_fixture(warehouse_dir: Path) -> None:
         _target("nki_travellers", 65, "at_least"),
         _target("appraisal_talks_share", 90, "at_least"),
         _target("boardings_excl_school_cards", 1, "increase_by_pct"),
+        # a target for August replaces the year's target at the delår follow-up
+        _target("boardings", 1000, "at_least", period_month=date(2020, 8, 1)),
     ]
     write_delivery(warehouse_dir, "goal_targets", "0006", 39, targets)
     structure = [
@@ -686,9 +691,36 @@ def write_goals_fixture(warehouse_dir: Path) -> None:
     write_delivery(warehouse_dir, "goal_structure", "0006", 40, structure)
     reported = [
         {"unit_code": "062100", "indicator_id": "nki_travellers", "period_month": date(2020, 12, 1),
-         "window_name": "year", "value": 60.0, "gender": "T", "comment": "Kollektivtrafikbarometern"}
+         "window_name": "year", "value": 60.0, "gender": "T", "comment": "Kollektivtrafikbarometern"},
+        {"unit_code": "062100", "indicator_id": "nki_travellers", "period_month": date(2020, 12, 1),
+         "window_name": "year", "value": 63.0, "gender": "K", "comment": None},
     ]  # fmt: skip
     write_delivery(warehouse_dir, "goal_reported_values", "0006", 41, reported)
+
+
+def write_kolada_fixture(warehouse_dir: Path) -> None:
+    """Two Kolada fetches: the first has Riket's sick leave 2020 at 6.0 %, the later one corrects it to
+    6.3 % (the latest fetch wins) and adds the age band 29 and younger (N60027) and Halland's value."""
+    import datetime as dt
+
+    from ingest.kolada.client import KoladaValue
+    from ingest.kolada.load import ensure_kolada_schema, write_values
+    from regionkpi.settings import load_settings
+
+    settings = load_settings({"REGIONKPI_WAREHOUSE_DIR": str(warehouse_dir)})
+    ensure_kolada_schema(settings)
+    first = dt.datetime(2021, 3, 1, 8, 0, tzinfo=dt.UTC)
+    write_values(settings, [KoladaValue("N60030", "0000", 2020, "T", 6.0, 1, None)], fetch_id="f1", fetched_at=first)
+    write_values(
+        settings,
+        [
+            KoladaValue("N60030", "0000", 2020, "T", 6.3, 1, None),
+            KoladaValue("N60027", "0000", 2020, "T", 5.1, 1, None),
+            KoladaValue("N60030", "0013", 2020, "T", None, None, None),
+        ],
+        fetch_id="f2",
+        fetched_at=first + dt.timedelta(days=30),
+    )
 
 
 def dbt_env(warehouse_dir: Path, work_dir: Path) -> dict[str, str]:

@@ -48,7 +48,8 @@ def test_every_dag_file_imports(dagbag):
 
 
 @pytest.mark.parametrize(
-    "dag_id", ["ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "ingest_goals", "build_kpi_marts"]
+    "dag_id",
+    ["ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "ingest_goals", "ingest_kolada", "build_kpi_marts"],
 )
 def test_dag_conventions(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
@@ -80,6 +81,15 @@ def test_ingest_dag_emits_the_raw_asset(dagbag, dag_id, asset, cron):
     assert (getattr(timetable, "expression", None) or timetable._expression) == cron
 
 
+def test_kolada_dag_is_triggered_by_hand_and_emits_raw_kolada(dagbag):
+    dag = dagbag.dags["ingest_kolada"]
+    assert type(dag.timetable).__name__ == "NullTimetable", "Kolada needs the internet: triggered by hand only"
+    assert [t.task_id for t in dag.tasks] == ["fetch_kolada"]
+    assert [a.name for a in dag.get_task("fetch_kolada").outlets] == ["raw_kolada"]
+    assert {"kpis", "municipalities", "years", "from_date"} <= set(dag.params)
+    assert "N60030" in dag.params["kpis"] and dag.params["from_date"] is None
+
+
 def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     dag = dagbag.dags["build_kpi_marts"]
     condition = str(dag.timetable.asset_condition)
@@ -87,9 +97,10 @@ def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     assert "raw_finance" in condition
     assert "raw_ridership" in condition
     assert "raw_goals" in condition
+    assert "raw_kolada" in condition, "a fetched benchmark is built and published too"
     assert "AssetAny" in condition, "either domain's new data rebuilds the marts"
     ids = {t.task_id for t in dag.tasks}
-    assert {"validate_marts", "publish_marts", "generate_docs"} <= ids
+    assert {"validate_marts", "publish_marts", "render_reports", "generate_docs"} <= ids
     dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_build.")]
     assert len(dbt_tasks) >= 5, "every dbt node is its own task"
     assert {t.pool for t in dbt_tasks} == {"dbt_duckdb_writer"}, "one writer of build.duckdb at a time"
@@ -98,7 +109,8 @@ def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     assert {t.task_id for t in validate.upstream_list} <= {t.task_id for t in dbt_tasks}
     assert validate.upstream_list, "the gate waits for dbt"
     assert dag.get_task("publish_marts").upstream_task_ids == {"validate_marts"}
-    assert dag.get_task("generate_docs").upstream_task_ids == {"publish_marts"}
+    assert dag.get_task("render_reports").upstream_task_ids == {"publish_marts"}, "reports read the snapshot"
+    assert dag.get_task("generate_docs").upstream_task_ids == {"render_reports"}
     assert [a.name for a in dag.get_task("publish_marts").outlets] == ["published_marts"]
 
 

@@ -45,6 +45,8 @@ PUBLISHED_COLUMNS = [
     ("numerator", "DOUBLE"),
     ("denominator", "DOUBLE"),
     ("unit", "VARCHAR"),
+    ("direction", "VARCHAR"),
+    ("domain", "VARCHAR"),
     ("is_suppressed", "BOOLEAN"),
     ("suppression_reason", "VARCHAR"),
     ("breakdown", "VARCHAR"),
@@ -108,7 +110,7 @@ def test_build_passes_with_every_data_test_and_unit_test(build: Build) -> None:
     assert "WARN=1" in build.output
     assert "warn_employee_units_missing_from_organisation" in build.output
     passed_unit_tests = [line for line in build.output.splitlines() if " PASS " in line and "::test_" in line]
-    assert len(passed_unit_tests) == 10, build.output[-3000:]
+    assert len(passed_unit_tests) == 12, build.output[-3000:]
     assert "test_indicator_formulas_on_hand_computed_cells" in build.output
     for name in (
         "test_deviation_is_positive_when_better_for_costs_and_revenues",
@@ -138,6 +140,7 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "dim_age_band",
         "dim_gender",
         "dim_indicator",
+        "dim_kolada_kpi",
         "dim_organisation",
         "dim_period",
         "dim_region",
@@ -152,6 +155,7 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "fct_vehicle_km",
         "fct_goal_fulfilment",
         "goal_fulfilment_counts",
+        "kpi_benchmark_values",
     }
     # Everything in `marts` is published; the unsuppressed fact (health data) and the service trips
     # (pseudonymised travellers, some of them on their way to care) must never be there.
@@ -657,4 +661,65 @@ def test_goal_fulfilment_counts_per_organisation_and_goal(build: Build) -> None:
         ("(alla)", 1, 1, 2, 4, 1, 25.0, 50.0),  # shares of the 4 measured
         ("Effektiv trafik", 0, 0, 1, 1, 1, 0.0, 100.0),
         ("Nöjda resenärer", 1, 1, 1, 3, 0, pytest.approx(100 / 3), pytest.approx(100 / 3)),
+    ]
+
+
+def test_a_years_target_is_followed_up_at_tertial_delar_and_year(build: Build) -> None:
+    """An annual target is judged at each report point on the year-to-date outcome; a target set for a
+    month (boardings at least 1 000 in August) replaces the year's target there."""
+    rows = build.query(
+        'select period, period_kind, "window", target_value from marts.fct_goal_fulfilment '
+        "where organisation_id = '062100' and indicator_id = 'boardings' order by period"
+    )
+    assert rows == [
+        ("2020-04", "tertial", "ytd", 1500.0),
+        ("2020-08", "delår", "ytd", 1000.0),
+        ("2020-12", "år", "year", 1500.0),
+    ]
+    statuses = build.query(
+        "select period, status from marts.fct_goal_fulfilment "
+        "where organisation_id = '062100' and indicator_id = 'nki_travellers' order by period"
+    )
+    assert statuses == [("2020-04", "not_measurable"), ("2020-08", "not_measurable"), ("2020-12", "not_met")]
+
+
+def test_reported_values_are_rows_of_the_published_kpi_table_with_unit_and_direction(build: Build) -> None:
+    rows = build.query(
+        "select gender, value, unit, direction, domain, breakdown, is_suppressed from marts.kpi_indicator_values "
+        "where indicator_id = 'nki_travellers' and organisation_id = '062100' and period = '2020-12' "
+        "order by gender"
+    )
+    assert rows == [
+        ("K", 63.0, "%", "higher_is_better", "goals", "total", False),
+        ("T", 60.0, "%", "higher_is_better", "goals", "total", False),
+    ]
+    missing = build.query(
+        "select count(*) from marts.kpi_indicator_values where direction is null or domain is null or unit is null"
+    )
+    assert missing == [(0,)]
+    domains = {domain for (domain,) in build.query("select distinct domain from marts.kpi_indicator_values")}
+    assert domains == {"hr", "finance", "ridership", "goals"}, "every domain in the one long table"
+
+
+def test_catalogue_names_a_source_model_with_the_measures_columns(build: Build) -> None:
+    """Every indicator's source model exists in the build and has the columns its measure names."""
+    catalogue = build.query("select indicator_id, source_model, source_measure from marts.dim_indicator")
+    columns: dict[str, set[str]] = {}
+    for table, column in build.query("select table_name, column_name from information_schema.columns"):
+        columns.setdefault(table, set()).add(column)
+    for indicator, model, measure in catalogue:
+        assert model in columns, f"{indicator}: no model {model}"
+        for part in measure.split("/"):
+            assert part.strip() in columns[model], f"{indicator}: {model} has no column {part.strip()}"
+
+
+def test_benchmark_values_latest_fetch_wins_and_age_bands_map_to_the_indicator(build: Build) -> None:
+    rows = build.query(
+        "select kolada_kpi_id, municipality_id, municipality_name, indicator_id, age_band, period, value, "
+        "is_national from marts.kpi_benchmark_values order by kolada_kpi_id, municipality_id"
+    )
+    assert rows == [
+        ("N60027", "0000", "Riket", "sick_leave_rate", "-29", "2020-12", 5.1, True),
+        ("N60030", "0000", "Riket", "sick_leave_rate", "all", "2020-12", 6.3, True),  # the later fetch
+        ("N60030", "0013", "Region Halland", "sick_leave_rate", "all", "2020-12", None, False),  # null stays null
     ]

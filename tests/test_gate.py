@@ -94,6 +94,8 @@ select '0013' as region_id, 'Region Halland' as region_name, organisation_id,
        case when suppression_reason is null then numerator end as numerator,
        case when suppression_reason is null then denominator end as denominator,
        unit,
+       case indicator_id when 'average_headcount' then 'higher_is_better' else 'lower_is_better' end as direction,
+       'hr' as domain,
        suppression_reason is not null as is_suppressed,
        suppression_reason,
        'total' as breakdown, 'all' as breakdown_id, null::varchar as breakdown_name
@@ -150,7 +152,8 @@ _FINANCE_ROW = """insert into marts.kpi_indicator_values by name
 select '0013' as region_id, 'Region Halland' as region_name, '{org}' as organisation_id,
        'Vårdcentral Ölmevalla' as organisation_name, 'unit' as organisation_level, '{indicator}' as indicator_id,
        '{period}' as period, 'month' as "window", 'T' as gender, 'all' as age_band, {value} as value,
-       {value} as numerator, null as denominator, '{unit}' as unit, false as is_suppressed,
+       {value} as numerator, null as denominator, '{unit}' as unit, 'higher_is_better' as direction,
+       'finance' as domain, false as is_suppressed,
        '{breakdown}' as breakdown, '{breakdown_id}' as breakdown_id"""
 
 

@@ -1,5 +1,5 @@
 """Deterministic sample extracts for goal follow-up: Region Jönköpings län's targets, goal structure and
-reported values for 2020, as seed 002 prints them (contracts in docs/extracts/goal_*.md).
+reported values for 2019 and 2020, as seed 002 prints them (contracts in docs/extracts/goal_*.md).
 
 - **Regionledningskontor med verksamhetsnära funktion (061100)**: the five indicators it measured in
   2020 (seed 002, lines 1688, 1926, 1956, 1979, 2015): Indikatorer i öppna jämförelser (reported 71,7 %,
@@ -11,6 +11,12 @@ reported values for 2020, as seed 002 prints them (contracts in docs/extracts/go
   handling, vehicle inspections, staff) and the targets of its computed ones (påstigande per mil 9,2,
   trips excluding school cards +1 %, cost per passenger-km 21,96, tax-subsidy rate 60 %, economy in
   balance 0).
+
+- **2019, Regionledningskontor**: the same five indicators (seed 002 prints the counts 3 / 1 / 1 of 5,
+  not the rows). The sample's 2019 targets carry a tolerance band on Ekonomi i balans (500 tkr): the
+  ledger's −233 tkr against at least 0 is then partly met, sjukfrånvaro 2,57 % ≤ 3,1 % and the reported
+  Öppna jämförelser (65 %) and Kompetensutvecklingsplan (92 %) are met, Medarbetarsamtal (80 % against
+  90 %) is not: 3 / 1 / 1, as printed. The 2019 reported values are the sample's own (not printed).
 
 The files are UTF-8 (the targets with a byte-order mark) and land after the organisation extracts.
 """
@@ -51,6 +57,23 @@ TARGETS_2020 = [
     (JLT, "service_trip_cost_per_passenger_km", "högst", "21,96", ""),
     (JLT, "tax_subsidy_rate", "högst", "60", ""),
     (JLT, "finance_budget_deviation", "minst", "0", ""),
+]
+
+#: (unit, indicator, comparison, target, tolerance) for 2019: Regionledningskontoret's five, with a band
+#: on Ekonomi i balans (SEK).
+TARGETS_2019 = [
+    (RLK, "open_comparisons_indicators", "minst", "60", ""),
+    (RLK, "competence_plans_share", "minst", "90", ""),
+    (RLK, "sick_leave_rate", "högst", "3,1", ""),
+    (RLK, "appraisal_talks_share", "minst", "90", ""),
+    (RLK, "finance_budget_deviation", "minst", "0", "500000"),
+]
+
+#: (unit, indicator, value) reported for 2019 (year); the sample's own, not printed in seed 002.
+REPORTED_2019 = [
+    (RLK, "open_comparisons_indicators", "65"),
+    (RLK, "competence_plans_share", "92"),
+    (RLK, "appraisal_talks_share", "80"),
 ]
 
 #: (unit, indicator, value) reported for 2020 (year): values no source system computes.
@@ -111,22 +134,42 @@ STRUCTURE_2020 = [
 DELIVERED_AT = datetime(2022, 4, 20, 9, 0, tzinfo=UTC)
 
 
+def _targets(year: int, targets: list[tuple[str, str, str, str, str]]) -> bytes:
+    return (
+        "Enhet;Mätetal;År;Period;Målvärde;Jämförelse;Tolerans\n"
+        + "".join(
+            f"{unit};{indicator};{year};;{target};{comparison};{tolerance}\n"
+            for unit, indicator, comparison, target, tolerance in targets
+        )
+    ).encode("utf-8-sig")
+
+
+def _reported(year: int, values: list[tuple[str, str, str]]) -> bytes:
+    return (
+        "Enhet;Mätetal;Period;Fönster;Värde;Kön;Kommentar\n"
+        + "".join(f"{unit};{indicator};{year}12;år;{value};T;\n" for unit, indicator, value in values)
+    ).encode("utf-8")
+
+
+def _structure(year: int, structure: list[tuple[str, str, str, str, str]]) -> bytes:
+    return (
+        "År;Perspektiv;Mål;Framgångsfaktor;Mätetal;Enhet;Ordning;Kommentar\n"
+        + "".join(
+            f"{year};{perspective};{goal};{factor};{indicator};{unit};{order};\n"
+            for order, (unit, perspective, goal, factor, indicator) in enumerate(structure, start=1)
+        )
+    ).encode("utf-8")
+
+
 def _files() -> list[tuple[str, str, bytes]]:
-    targets = "Enhet;Mätetal;År;Period;Målvärde;Jämförelse;Tolerans\n" + "".join(
-        f"{unit};{indicator};2020;;{target};{comparison};{tolerance}\n"
-        for unit, indicator, comparison, target, tolerance in TARGETS_2020
-    )
-    reported = "Enhet;Mätetal;Period;Fönster;Värde;Kön;Kommentar\n" + "".join(
-        f"{unit};{indicator};202012;år;{value};T;\n" for unit, indicator, value in REPORTED_2020
-    )
-    structure = "År;Perspektiv;Mål;Framgångsfaktor;Mätetal;Enhet;Ordning;Kommentar\n" + "".join(
-        f"2020;{perspective};{goal};{factor};{indicator};{unit};{order};\n"
-        for order, (unit, perspective, goal, factor, indicator) in enumerate(STRUCTURE_2020, start=1)
-    )
+    structure_2019 = [row for row in STRUCTURE_2020 if row[0] == RLK]
     return [
-        ("goal_structure", "malstruktur_2020.csv", structure.encode("utf-8")),
-        ("goal_targets", "malvarden_2020.csv", targets.encode("utf-8-sig")),
-        ("goal_reported_values", "rapporterade_varden_2020.csv", reported.encode("utf-8")),
+        ("goal_structure", "malstruktur_2019.csv", _structure(2019, structure_2019)),
+        ("goal_targets", "malvarden_2019.csv", _targets(2019, TARGETS_2019)),
+        ("goal_reported_values", "rapporterade_varden_2019.csv", _reported(2019, REPORTED_2019)),
+        ("goal_structure", "malstruktur_2020.csv", _structure(2020, STRUCTURE_2020)),
+        ("goal_targets", "malvarden_2020.csv", _targets(2020, TARGETS_2020)),
+        ("goal_reported_values", "rapporterade_varden_2020.csv", _reported(2020, REPORTED_2020)),
     ]
 
 

@@ -5,13 +5,37 @@
 -- "increase by x %" the outcome is the change in % against the same window a year earlier.
 with
 
+-- A target for a whole year (no period) is followed up at each of the year's report points: tertial 1
+-- (April, outcome January–April), delår (August, January–August) and the year (December); a target
+-- for a period is judged at that month only, and replaces the year's target there.
+follow_up_months as (
+
+    select * from (values (4), (8), (12)) as months (follow_up_month)
+
+),
+
 targets as (
 
     select
+        targets.*,
+        coalesce(targets.period_month, make_date(targets.target_year, months.follow_up_month, 1)) as period_end
+    from {{ ref('stg_goals__targets') }} as targets
+    left join follow_up_months as months
+        on targets.period_month is null
+    qualify row_number() over (
+        partition by targets.region_id, targets.organisation_id, targets.indicator_id, period_end
+        order by targets.period_month is null
+    ) = 1
+
+),
+
+targets_windowed as (
+
+    select
         *,
-        coalesce(period_month, make_date(target_year, 12, 1)) as period_end,
-        case when period_month is null or month(period_month) = 12 then 'year' else 'ytd' end as window_name
-    from {{ ref('stg_goals__targets') }}
+        case when month(period_end) = 12 then 'year' else 'ytd' end as window_name,
+        case month(period_end) when 4 then 'tertial' when 8 then 'delår' when 12 then 'år' end as period_kind
+    from targets
 
 ),
 
@@ -42,6 +66,7 @@ outcomes as (
         targets.*,
         indicators.domain,
         indicators.unit,
+        indicators.direction,
         strftime(targets.period_end, '%Y-%m') as period,
         case
             when indicators.domain = 'goals' then reported.value
@@ -57,7 +82,7 @@ outcomes as (
                 then 100 * (reported.value / nullif(reported_before.value, 0) - 1)
         end as reported_change_pct,
         coalesce(kpi.is_suppressed, false) as is_suppressed
-    from targets
+    from targets_windowed as targets
     left join indicators
         on indicators.indicator_id = targets.indicator_id
     left join kpi
@@ -99,8 +124,10 @@ select
     cast(indicator_id as varchar) as indicator_id,
     cast(domain as varchar) as domain,
     cast(unit as varchar) as unit,
+    cast(direction as varchar) as direction,
     cast(target_year as integer) as target_year,
     cast(period as varchar) as period,
+    cast(period_kind as varchar) as period_kind,
     cast(window_name as varchar) as window_name,
     cast(coalesce(reported_change_pct, outcome) as double) as outcome,
     cast(outcome_previous_year as double) as outcome_previous_year,

@@ -5,6 +5,8 @@
 -- sign, broken down by account group, report line and finance object; never suppressed.
 -- Ridership (docs/ridership.md): at the public-transport authority's unit, by traffic area and
 -- service-trip type; counts of trips and km are not about persons and are never suppressed.
+-- Reported values (domain goals, docs/goals.md): as the unit reported them, by gender where reported;
+-- not about individuals, never suppressed. Every row carries the indicator's unit, direction and domain.
 with
 
 indicator_values as (
@@ -49,6 +51,12 @@ ridership_values as (
 
 ),
 
+reported_values as (
+
+    select * from {{ ref('stg_goals__reported_values') }}
+
+),
+
 -- each node's name and level as valid in the window's last month (or the latest month before it
 -- for which the tree was resolved)
 node_names as (
@@ -78,6 +86,8 @@ select
     cast(case when suppression.is_suppressed then null else indicator_values.denominator end as double)
         as denominator,
     cast(indicators.unit as varchar) as unit,
+    cast(indicators.direction as varchar) as direction,
+    cast(indicators.domain as varchar) as domain,
     cast(suppression.is_suppressed as boolean) as is_suppressed,
     cast(suppression.suppression_reason as varchar) as suppression_reason,
     cast('total' as varchar) as breakdown,
@@ -105,18 +115,24 @@ left join indicators
 
 ),
 
--- finance and ridership: never suppressed, all genders and ages, named by their node's name
+-- finance, ridership and reported values: never suppressed, named by their node's name
 domain_values as (
 
     select
-        region_id, organisation_id, indicator_id, period, period_end, window_name, value, numerator,
-        denominator, breakdown, breakdown_id, breakdown_name
+        region_id, organisation_id, indicator_id, period, period_end, window_name, 'T' as gender, value,
+        numerator, denominator, breakdown, breakdown_id, breakdown_name
     from finance_values
     union all
     select
-        region_id, organisation_id, indicator_id, period, period_end, window_name, value, numerator,
-        denominator, breakdown, breakdown_id, breakdown_name
+        region_id, organisation_id, indicator_id, period, period_end, window_name, 'T' as gender, value,
+        numerator, denominator, breakdown, breakdown_id, breakdown_name
     from ridership_values
+    union all
+    select
+        region_id, organisation_id, indicator_id, period, last_day(period_month) as period_end, window_name,
+        gender, value, value as numerator, null as denominator, 'total' as breakdown, 'all' as breakdown_id,
+        null as breakdown_name
+    from reported_values
 
 ),
 
@@ -131,12 +147,14 @@ domain_rows as (
         cast(domain_values.indicator_id as varchar) as indicator_id,
         cast(domain_values.period as varchar) as period,
         cast(domain_values.window_name as varchar) as "window",
-        cast('T' as varchar) as gender,
+        cast(domain_values.gender as varchar) as gender,
         cast('all' as varchar) as age_band,
         cast(domain_values.value as double) as value,
         cast(domain_values.numerator as double) as numerator,
         cast(domain_values.denominator as double) as denominator,
         cast(indicators.unit as varchar) as unit,
+        cast(indicators.direction as varchar) as direction,
+        cast(indicators.domain as varchar) as domain,
         cast(false as boolean) as is_suppressed,
         cast(null as varchar) as suppression_reason,
         cast(domain_values.breakdown as varchar) as breakdown,

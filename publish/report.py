@@ -1,0 +1,872 @@
+"""The follow-up report (uppföljningsrapport): one self-contained HTML file per region × organisation ×
+period of goal follow-up, rendered from a published marts snapshot.
+
+What the regions' controllers write by hand today (seed 002, "Måluppfyllelse"): the counts of
+indicators met / partly met / not met, then the goal structure (perspektiv → strategiskt mål →
+framgångsfaktor) with each indicator's target, outcome, status and analysis. The report adds what a
+hand-made report rarely has: last year's outcome, a five-year trend, the national figure (Riket) when
+a benchmark is loaded, and the sick-leave disclosure by gender and age with suppressed cells shown as
+"–" and explained, never as 0.
+
+Reads only a published ``marts.duckdb`` (read-only), never ``build.duckdb``. Writes::
+
+    <out_dir>/index.html                                   every report, by region, organisation, period
+    <out_dir>/<region_id>/<organisation_id>/<period>.html  one report
+
+The whole set is written into a temporary sibling directory and then moved into place in one rename
+(an atomic exchange when ``out_dir`` already exists), so a reader sees the previous set or the new one,
+never half of each. Each file is standalone: inline CSS and SVG, no script, no fonts, images or links
+to fetch (it can be mailed, archived or opened from a file share).
+
+Command line: ``python -m publish.report <marts.duckdb> <out_dir> [--run-id ID] [--published-at TS]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import ctypes
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from publish.swedish import (
+    DASH,
+    NBSP,
+    format_share,
+    format_target,
+    format_tolerance,
+    format_value,
+    is_missing,
+)
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).with_name("templates")
+INDEX = "index.html"
+TMP_MARK = ".tmp-"
+
+MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+#: status → (css class, symbol, Swedish text). The symbol and the text carry the meaning; the colour
+#: only repeats it (WCAG 1.4.1: never colour alone).
+STATUSES = {
+    "met": ("met", "✔", "Uppfyllt"),
+    "partly_met": ("partly", "◐", "Delvis uppfyllt"),
+    "not_met": ("not-met", "✘", "Ej uppfyllt"),
+    "not_measurable": ("none", DASH, "Ej mätbart"),
+}
+STATUS_EXPLANATIONS = {
+    "met": "utfallet når målvärdet",
+    "partly_met": "utfallet når inte målvärdet men ligger inom regionens toleransintervall",
+    "not_met": "utfallet når inte målvärdet",
+    "not_measurable": "inget utfall: inte levererat, eller dolt för att skydda enskilda (röjandeskydd)",
+}
+
+DIRECTIONS = {"lower_is_better": "Lägre är bättre", "higher_is_better": "Högre är bättre"}
+
+SICK_LEAVE = "sick_leave_rate"
+LONG_TERM = "long_term_sick_leave_share"
+#: (gender, age band, label) in the order of the statutory disclosure (lag 2018:597, 11 kap.)
+SICK_LEAVE_GROUPS = (
+    ("Kön", "T", "all", "Totalt"),
+    ("Kön", "K", "all", "Kvinnor"),
+    ("Kön", "M", "all", "Män"),
+    ("Ålder", "T", "-29", "29 år och yngre"),
+    ("Ålder", "T", "30-49", "30–49 år"),
+    ("Ålder", "T", "50-", "50 år och äldre"),
+)
+SUPPRESSION_REASONS = {
+    "primary": "Dold: gruppen har färre än 11 anställda (röjandeskydd).",
+    "secondary": "Dold för att en annan dold uppgift inte ska kunna räknas fram ur totalen (sekundärt röjandeskydd).",
+}
+
+TREND_YEARS = 5
+
+
+class ReportError(RuntimeError):
+    """The reports could not be rendered; the previously written report set is left as it was."""
+
+
+class ReportSet(list[Path]):
+    """The paths of the written reports (a list), with the directory and its index page."""
+
+    def __init__(self, reports: Iterable[Path], out_dir: Path) -> None:
+        super().__init__(reports)
+        self.out_dir = out_dir
+        self.index = out_dir / INDEX
+
+
+# Periods ------------------------------------------------------------------------------------------
+
+
+def _year_month(period: str) -> tuple[int, int]:
+    year, month = period.split("-")
+    return int(year), int(month)
+
+
+def period_kind(period: str, kind: str | None = None) -> str:
+    """'tertial' (April), 'delår' (August), 'år' (December), else 'månad'; ``kind`` wins when given."""
+    if kind:
+        return kind
+    return {4: "tertial", 8: "delår", 12: "år"}.get(_year_month(period)[1], "månad")
+
+
+def period_label(period: str, kind: str | None = None) -> str:
+    """How the report is called: "Tertial 1 2020", "Delårsrapport augusti 2020", "Årsredovisning 2020"."""
+    year, month = _year_month(period)
+    kind = period_kind(period, kind)
+    if kind == "år":
+        return f"Årsredovisning {year}"
+    if kind == "delår":
+        return f"Delårsrapport {MONTHS[month - 1]} {year}"
+    if kind == "tertial":
+        return f"Tertial {(month + 3) // 4} {year}"
+    return f"Månadsuppföljning {MONTHS[month - 1]} {year}"
+
+
+def period_span(period: str) -> str:
+    """The months the period covers: "januari–april 2020", "januari–december 2020", "januari 2020"."""
+    year, month = _year_month(period)
+    if month == 1:
+        return f"januari {year}"
+    return f"januari–{MONTHS[month - 1]} {year}"
+
+
+def period_end_date(period: str) -> str:
+    """'2020-12' → '2020-12-31', the date the seed reports put over their columns."""
+    year, month = _year_month(period)
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def shift_year(period: str, years: int) -> str:
+    year, month = _year_month(period)
+    return f"{year + years:04d}-{month:02d}"
+
+
+def default_window(period: str) -> str:
+    return "year" if _year_month(period)[1] == 12 else "ytd"
+
+
+# Reading the marts --------------------------------------------------------------------------------
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class _Marts:
+    """The few queries the report needs, against a read-only connection to a published snapshot."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        tables: dict[str, tuple[str, set[str]]] = {}
+        for schema, table, column in con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema = 'main' desc, table_schema"
+        ).fetchall():
+            entry = tables.setdefault(table, (schema, set()))
+            if entry[0] == schema:
+                entry[1].add(column)
+        self.tables = tables
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        return table in self.tables and (column is None or column in self.tables[table][1])
+
+    def name(self, table: str) -> str:
+        schema, _ = self.tables[table]
+        return f"{_quote(schema)}.{_quote(table)}"
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.con.execute(sql, list(parameters))
+        columns = [description[0] for description in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class _Data:
+    goals: list[dict[str, Any]]
+    counts: dict[tuple[str, str, str, str], dict[str, Any]]
+    region_names: dict[str, str]
+    indicators: dict[str, dict[str, Any]]
+    #: (region, organisation, indicator, window, period) → (value, is_suppressed)
+    kpi: dict[tuple[str, str, str, str, str], tuple[float | None, bool]]
+    #: (region, organisation, indicator, window, period, gender, age band) → (value, reason)
+    sick_leave: dict[tuple[str, ...], tuple[float | None, str | None]]
+    #: (indicator, year) → value for Riket, gender T; None when no benchmark table is loaded
+    benchmark: dict[tuple[str, int], float] | None
+
+
+def _load(marts: _Marts) -> _Data:
+    if not marts.has("fct_goal_fulfilment"):
+        raise ReportError("the marts have no fct_goal_fulfilment: is this a published marts.duckdb?")
+    goals = marts.rows(
+        f"select * from {marts.name('fct_goal_fulfilment')} "  # noqa: S608 - names from the catalog
+        "order by region_id, organisation_id, period, sort_order nulls last, indicator_id"
+    )
+    counts = {}
+    if marts.has("goal_fulfilment_counts"):
+        for row in marts.rows(f"select * from {marts.name('goal_fulfilment_counts')}"):  # noqa: S608
+            counts[(row["region_id"], row["organisation_id"], row["period"], row["goal"])] = row
+
+    region_names: dict[str, str] = {}
+    if marts.has("dim_region", "region_name"):
+        region_names = {
+            r["region_id"]: r["region_name"]
+            for r in marts.rows(f"select region_id, region_name from {marts.name('dim_region')}")  # noqa: S608
+        }
+    indicators: dict[str, dict[str, Any]] = {}
+    if marts.has("dim_indicator"):
+        indicators = {r["indicator_id"]: r for r in marts.rows(f"select * from {marts.name('dim_indicator')}")}  # noqa: S608
+
+    organisations = sorted({row["organisation_id"] for row in goals})
+    goal_indicators = sorted({row["indicator_id"] for row in goals})
+    kpi: dict[tuple[str, str, str, str, str], tuple[float | None, bool]] = {}
+    sick_leave: dict[tuple[str, ...], tuple[float | None, str | None]] = {}
+    if marts.has("kpi_indicator_values"):
+        table = marts.name("kpi_indicator_values")
+        total = "and breakdown = 'total'" if marts.has("kpi_indicator_values", "breakdown") else ""
+        if not region_names and marts.has("kpi_indicator_values", "region_name"):
+            region_names = {
+                r["region_id"]: r["region_name"]
+                for r in marts.rows(f"select distinct region_id, region_name from {table}")  # noqa: S608
+            }
+        wanted = goal_indicators + [f"{indicator}_change_pct" for indicator in goal_indicators]
+        for row in marts.rows(
+            f"""select region_id, organisation_id, indicator_id, "window", period, value, is_suppressed
+                from {table}
+                where gender = 'T' and age_band = 'all' {total}
+                  and organisation_id in (select unnest(?::varchar[]))
+                  and indicator_id in (select unnest(?::varchar[]))""",  # noqa: S608
+            [organisations, wanted],
+        ):
+            key = (row["region_id"], row["organisation_id"], row["indicator_id"], row["window"], row["period"])
+            kpi[key] = (row["value"], bool(row["is_suppressed"]))
+        for row in marts.rows(
+            f"""select region_id, organisation_id, indicator_id, "window", period, gender, age_band,
+                       value, is_suppressed, suppression_reason
+                from {table}
+                where indicator_id in (?, ?) {total}
+                  and organisation_id in (select unnest(?::varchar[]))""",  # noqa: S608
+            [SICK_LEAVE, LONG_TERM, organisations],
+        ):
+            key = tuple(
+                row[c]
+                for c in ("region_id", "organisation_id", "indicator_id", "window", "period", "gender", "age_band")
+            )
+            reason = (row["suppression_reason"] or "primary") if row["is_suppressed"] else None
+            sick_leave[key] = (None if row["is_suppressed"] else row["value"], reason)
+
+    benchmark: dict[tuple[str, int], float] | None = None
+    if marts.has("kpi_benchmark_values"):
+        table = marts.name("kpi_benchmark_values")
+        national = (
+            "(is_national or municipality_id = '0000')"
+            if marts.has("kpi_benchmark_values", "is_national")
+            else "municipality_id = '0000'"
+        )
+        # the indicator's own KPI, not an age band's (N60027 is sjukfrånvaro 29 år och yngre)
+        all_ages = "coalesce(age_band, 'all') = 'all'" if marts.has("kpi_benchmark_values", "age_band") else "true"
+        benchmark = {}
+        for row in marts.rows(
+            f"select indicator_id, period_year, value from {table} "  # noqa: S608
+            f"where gender = 'T' and {national} and {all_ages} and value is not null"
+        ):
+            benchmark[(row["indicator_id"], int(row["period_year"]))] = float(row["value"])
+    return _Data(goals, counts, region_names, indicators, kpi, sick_leave, benchmark)
+
+
+# View model ---------------------------------------------------------------------------------------
+
+
+def _status(status: str | None) -> dict[str, str]:
+    css, symbol, text = STATUSES.get(status or "not_measurable", STATUSES["not_measurable"])
+    return {"css": css, "symbol": symbol, "text": text, "code": status or "not_measurable"}
+
+
+def _no_outcome_reason(decided_by: str | None) -> str | None:
+    if not decided_by or not decided_by.startswith("no outcome"):
+        return None
+    if "suppressed" in decided_by:
+        return "Utfallet är dolt för att skydda enskilda (röjandeskydd)."
+    return "Inget utfall har levererats."
+
+
+@dataclass
+class _Chart:
+    """An inline SVG sparkline: the outcome over the last years, the target as a dashed line."""
+
+    id: str
+    title: str
+    width: int = 150
+    height: int = 52
+    path: str = ""
+    points: list[tuple[float, float, bool]] = field(default_factory=list)
+    target_y: float | None = None
+    first_year: str = ""
+    last_year: str = ""
+
+
+def _trend_chart(
+    chart_id: str,
+    series: list[tuple[int, float | None]],
+    target: float | None,
+    unit: str | None,
+    target_text: str,
+) -> _Chart | None:
+    """Geometry for the sparkline of ``series`` (year, value); None when there is no value at all."""
+    values = [value for _, value in series if value is not None]
+    if not values:
+        return None
+    chart = _Chart(id=chart_id, title="")
+    left, right, top, bottom = 8.0, chart.width - 8.0, 6.0, chart.height - 16.0
+    scale = [*values, *([target] if target is not None else [])]
+    low, high = min(scale), max(scale)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    pad = (high - low) * 0.1
+    low, high = low - pad, high + pad
+
+    def y_of(value: float) -> float:
+        return round(bottom - (value - low) / (high - low) * (bottom - top), 1)
+
+    step = (right - left) / max(len(series) - 1, 1)
+    commands, pen_down = [], False
+    for index, (_, value) in enumerate(series):
+        x = round(left + index * step, 1)
+        if value is None:
+            pen_down = False
+            continue
+        y = y_of(value)
+        commands.append(f"{'L' if pen_down else 'M'}{x},{y}")
+        chart.points.append((x, y, index == len(series) - 1))
+        pen_down = True
+    chart.path = " ".join(commands)
+    chart.target_y = y_of(target) if target is not None else None
+    chart.first_year, chart.last_year = str(series[0][0]), str(series[-1][0])
+    described = ", ".join(f"{year}: {format_value(value, unit)}" for year, value in series)
+    chart.title = f"Utfall {series[0][0]}–{series[-1][0]}: {described}" + (
+        f". Målvärde {target_text}." if target is not None else "."
+    )
+    return chart
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    if not text or not text.strip():
+        return []
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+class _ReportBuilder:
+    """Turns the rows of one region × organisation × period into what the template shows."""
+
+    def __init__(self, data: _Data) -> None:
+        self.data = data
+        #: the goal rows by region, organisation, indicator and month: the trend's last resort
+        self.goal_rows: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
+        for row in data.goals:
+            key = (row["region_id"], row["organisation_id"], row["indicator_id"], _year_month(row["period"])[1])
+            self.goal_rows.setdefault(key, []).append(row)
+
+    def _series(
+        self, row: dict[str, Any], indicator: str, window: str, years: int = TREND_YEARS
+    ) -> list[tuple[int, float | None]]:
+        """The indicator's published value (node total) for the same month and window, ``years`` back."""
+        year, _ = _year_month(row["period"])
+        region, organisation = row["region_id"], row["organisation_id"]
+        series = []
+        for offset in range(years - 1, -1, -1):
+            key = (region, organisation, indicator, window, shift_year(row["period"], -offset))
+            value, _ = self.data.kpi.get(key, (None, False))
+            series.append((year - offset, None if is_missing(value) else float(value)))
+        return series
+
+    def _trend_series(self, row: dict[str, Any]) -> list[tuple[int, float | None]]:
+        """Five years of the outcome, same month and window: from the published KPI table (for
+        "increase by %" the indicator's change in %), else from the goal rows themselves."""
+        window = row.get("window") or default_window(row["period"])
+        indicator = row["indicator_id"]
+        if row.get("comparison") == "increase_by_pct":
+            series = self._series(row, f"{indicator}_change_pct", window)
+            if not any(value is not None for _, value in series):
+                levels = dict(self._series(row, indicator, window, TREND_YEARS + 1))
+                series = [(year, _change_pct(levels.get(year), levels.get(year - 1))) for year in sorted(levels)[1:]]
+        else:
+            series = self._series(row, indicator, window)
+        if any(value is not None for _, value in series):
+            return series
+        # not in the KPI table (a reported indicator before it is published there): the goal rows
+        by_year: dict[int, float] = {}
+        month = _year_month(row["period"])[1]
+        for other in self.goal_rows.get((row["region_id"], row["organisation_id"], indicator, month), []):
+            other_year = _year_month(other["period"])[0]
+            if not is_missing(other["outcome"]):
+                by_year[other_year] = float(other["outcome"])
+            previous = other.get("outcome_previous_year")
+            if row.get("comparison") != "increase_by_pct" and not is_missing(previous):
+                by_year.setdefault(other_year - 1, float(previous))
+        year = _year_month(row["period"])[0]
+        return [(y, by_year.get(y)) for y in range(year - TREND_YEARS + 1, year + 1)]
+
+    def _benchmark(self, row: dict[str, Any]) -> str | None:
+        """Riket for the year (or the latest of the two years before, labelled with its year)."""
+        if self.data.benchmark is None or row.get("comparison") == "increase_by_pct":
+            return None
+        year = _year_month(row["period"])[0]
+        for candidate in (year, year - 1, year - 2):
+            value = self.data.benchmark.get((row["indicator_id"], candidate))
+            if value is not None:
+                text = format_value(value, row.get("unit"))
+                return text if candidate == year else f"{text} ({candidate})"
+        return None
+
+    def indicator(self, row: dict[str, Any], chart_id: str) -> dict[str, Any]:
+        unit = row.get("unit")
+        comparison = row.get("comparison")
+        shown_unit = "%" if comparison == "increase_by_pct" else unit
+        target_text = format_target(row.get("target_value"), unit, comparison)
+        series = self._trend_series(row)
+        if comparison == "increase_by_pct":
+            previous = series[-2][1] if len(series) >= 2 else None
+        else:
+            previous = row.get("outcome_previous_year")
+        target = None if is_missing(row.get("target_value")) else float(row["target_value"])
+        direction = row.get("direction") or self.data.indicators.get(row["indicator_id"], {}).get("direction")
+        tolerance = row.get("tolerance")
+        return {
+            "id": row["indicator_id"],
+            "name": row.get("indicator_name_sv")
+            or self.data.indicators.get(row["indicator_id"], {}).get("name_sv")
+            or row["indicator_id"],
+            "direction": DIRECTIONS.get(direction or ""),
+            "target": target_text,
+            "tolerance": None if is_missing(tolerance) else f"tolerans {format_tolerance(tolerance, unit, comparison)}",
+            "outcome": format_value(row.get("outcome"), shown_unit),
+            "outcome_note": "förändring mot föregående år" if comparison == "increase_by_pct" else None,
+            "previous": format_value(previous, shown_unit),
+            "status": _status(row.get("status")),
+            "status_note": _no_outcome_reason(row.get("decided_by")),
+            "chart": _trend_chart(chart_id, series, target, shown_unit, target_text),
+            "benchmark": self._benchmark(row),
+            "comment": _paragraphs(row.get("comment")),
+        }
+
+    def counts(self, region: str, organisation: str, period: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """The "Antal mätetal som är uppfyllda ..." table for the period and the same period last year."""
+        columns = []
+        for shown in (period, shift_year(period, -1)):
+            record = self.data.counts.get((region, organisation, shown, "(alla)"))
+            if record is None and shown == period:
+                record = _count(rows)
+            columns.append({"date": period_end_date(shown), "record": record})
+        lines = []
+        for label, key, share in (
+            ("Antal mätetal som är uppfyllda", "met", "met_share"),
+            ("Antal mätetal som är delvis uppfyllda", "partly_met", "partly_met_share"),
+            ("Antal mätetal som inte är uppfyllda", "not_met", "not_met_share"),
+            ("Antal mätetal som mäts", "measured", None),
+            ("Antal mätetal som inte kan mätas", "not_measurable", None),
+        ):
+            cells = []
+            for column in columns:
+                record = column["record"]
+                if record is None:
+                    cells.append((DASH, DASH))
+                    continue
+                count = record.get(key)
+                if share is not None:
+                    share_text = format_share(record.get(share))
+                elif key == "measured":
+                    share_text = format_share(100 if record.get("measured") else None)
+                else:
+                    share_text = ""
+                cells.append((DASH if is_missing(count) else str(int(count)), share_text))
+            lines.append({"label": label, "key": key, "cells": cells})
+        current = columns[0]["record"] or {}
+        return {"columns": columns, "lines": lines, "current": current, "bar": _bar(current)}
+
+    def goal_counts(self, region: str, organisation: str, period: str, goal: str) -> str | None:
+        record = self.data.counts.get((region, organisation, period, goal))
+        if record is None:
+            return None
+        parts = [f"Uppfyllda: {record['met']} av {record['measured']} som mäts"]
+        if record.get("partly_met"):
+            parts.append(f"delvis uppfyllda: {record['partly_met']}")
+        if record.get("not_measurable"):
+            parts.append(f"ej mätbara: {record['not_measurable']}")
+        return " · ".join(parts)
+
+    def hierarchy(self, region: str, organisation: str, period: str, rows: list[dict[str, Any]]) -> list[dict]:
+        """perspektiv → mål → framgångsfaktor → mätetal, in the order of the goal structure."""
+        ordered = sorted(
+            rows,
+            key=lambda r: (
+                r.get("perspective") is None,
+                r.get("sort_order") if r.get("sort_order") is not None else 1 << 30,
+                r.get("indicator_name_sv") or r["indicator_id"],
+            ),
+        )
+        perspectives: dict[str | None, dict[str, Any]] = {}
+        for number, row in enumerate(ordered):
+            perspective = perspectives.setdefault(
+                row.get("perspective"),
+                {"name": row.get("perspective") or "Mätetal utanför målstrukturen", "goals": {}},
+            )
+            goal_name = row.get("goal")
+            goal = perspective["goals"].setdefault(
+                goal_name,
+                {
+                    "name": goal_name,
+                    "counts": self.goal_counts(region, organisation, period, goal_name) if goal_name else None,
+                    "factors": {},
+                },
+            )
+            factor = goal["factors"].setdefault(
+                row.get("success_factor"), {"name": row.get("success_factor"), "rows": []}
+            )
+            factor["rows"].append(self.indicator(row, f"trend-{number + 1}"))
+        return [
+            {
+                "name": perspective["name"],
+                "goals": [
+                    {**goal, "factors": list(goal["factors"].values())} for goal in perspective["goals"].values()
+                ],
+            }
+            for perspective in perspectives.values()
+        ]
+
+    def sick_leave(self, region: str, organisation: str, period: str, window: str) -> dict[str, Any] | None:
+        """The statutory sick-leave ratios of the organisation by gender and age, this year and last."""
+        periods = (period, shift_year(period, -1))
+        notes: dict[str, int] = {}
+        groups: list[dict[str, Any]] = []
+        found = False
+        for group, gender, age_band, label in SICK_LEAVE_GROUPS:
+            cells = []
+            for indicator in (SICK_LEAVE, LONG_TERM):
+                for shown in periods:
+                    entry = self.data.sick_leave.get((region, organisation, indicator, window, shown, gender, age_band))
+                    if entry is None:
+                        cells.append({"text": DASH, "note": None, "suppressed": False})
+                        continue
+                    found = True
+                    value, reason = entry
+                    if reason is not None:
+                        text = _suppression_text(reason)
+                        number = notes.setdefault(text, len(notes) + 1)
+                        cells.append({"text": DASH, "note": number, "suppressed": True})
+                    else:
+                        cells.append({"text": format_value(value, "%"), "note": None, "suppressed": False})
+            if not groups or groups[-1]["name"] != group:
+                groups.append({"name": group, "rows": []})
+            groups[-1]["rows"].append({"label": label, "cells": cells})
+        if not found:
+            return None
+        years = [str(_year_month(p)[0]) for p in periods]
+        return {
+            "years": years,
+            "span": period_span(period) + (" (helår)" if window == "year" else " (ackumulerat)"),
+            "groups": groups,
+            "notes": [{"number": number, "text": text} for text, number in notes.items()],
+        }
+
+
+def _change_pct(value: float | None, before: float | None) -> float | None:
+    if value is None or not before:
+        return None
+    return 100 * (value / before - 1)
+
+
+def _suppression_text(reason: str) -> str:
+    kind = reason.split(":", 1)[0].strip().lower()
+    return SUPPRESSION_REASONS.get(kind, f"Dold (röjandeskydd): {reason}.")
+
+
+def _count(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    statuses = [row.get("status") for row in rows]
+    measured = sum(status != "not_measurable" for status in statuses)
+
+    def share(n: int) -> float | None:
+        return 100.0 * n / measured if measured else None
+
+    met, partly, not_met = (statuses.count(s) for s in ("met", "partly_met", "not_met"))
+    return {
+        "met": met,
+        "partly_met": partly,
+        "not_met": not_met,
+        "measured": measured,
+        "not_measurable": statuses.count("not_measurable"),
+        "met_share": share(met),
+        "partly_met_share": share(partly),
+        "not_met_share": share(not_met),
+    }
+
+
+def _bar(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Segments of the stacked bar over all indicators (measured or not), in percent of its width."""
+    parts = [
+        ("met", record.get("met") or 0),
+        ("partly_met", record.get("partly_met") or 0),
+        ("not_met", record.get("not_met") or 0),
+        ("not_measurable", record.get("not_measurable") or 0),
+    ]
+    total = sum(n for _, n in parts)
+    segments, x = [], 0.0
+    for status, n in parts:
+        if not n or not total:
+            continue
+        width = 100.0 * n / total
+        segments.append({"status": _status(status), "count": int(n), "x": round(x, 3), "width": round(width, 3)})
+        x += width
+    return segments
+
+
+# Rendering ----------------------------------------------------------------------------------------
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    # keep "högst 3,1 %" on one line: the words and the figure belong together
+    environment.filters["nbsp"] = lambda text: str(text).replace(" ", NBSP)
+    return environment
+
+
+def _published(marts_db: Path, run_id: str | None, published_at: str | None) -> tuple[str, str]:
+    """Run id and publication time: as given, else from the snapshot's manifest.json beside the file."""
+    if run_id is None or published_at is None:
+        try:
+            manifest = json.loads((marts_db.parent / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        run_id = run_id or manifest.get("run_id")
+        published_at = published_at or manifest.get("published_at")
+    return run_id or DASH, _format_time(published_at)
+
+
+def _format_time(value: str | None) -> str:
+    """An ISO time as Swedish readers write it, in Swedish time when the time-zone database is there."""
+    if not value:
+        return DASH
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    try:
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M (svensk tid)")
+    except Exception:  # no tz database: say UTC
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def _move_into_place(tmp: Path, out_dir: Path) -> None:
+    """Make ``tmp`` the report directory in one step: a rename when nothing is there yet, else an
+    atomic exchange with the old set (which is then removed). Without renameat2 the old set is moved
+    aside first, leaving an instant in which ``out_dir`` is missing, never half-written."""
+    if not out_dir.exists() and not out_dir.is_symlink():
+        os.replace(tmp, out_dir)
+    elif _exchange(tmp, out_dir):
+        shutil.rmtree(tmp)  # now holds the previous set
+    else:
+        aside = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(out_dir, aside)
+        os.replace(tmp, out_dir)
+        if aside.is_symlink():
+            aside.unlink()
+        else:
+            shutil.rmtree(aside, ignore_errors=True)
+    _fsync_dir(out_dir.parent)
+
+
+def render_reports(
+    marts_db: Path,
+    out_dir: Path,
+    *,
+    run_id: str | None = None,
+    published_at: str | None = None,
+) -> ReportSet:
+    """Render one follow-up report per region × organisation × period of ``fct_goal_fulfilment`` in the
+    published ``marts_db`` into ``out_dir`` (replaced as a whole), plus ``out_dir/index.html``.
+
+    ``run_id`` and ``published_at`` go into every footer; by default they are read from the
+    snapshot's manifest.json next to ``marts_db``. Returns the report paths (index excluded) as a
+    :class:`ReportSet`, whose ``index`` is the index page. On any failure the previous set is untouched.
+    """
+    marts_db, out_dir = Path(marts_db), Path(out_dir)
+    if not marts_db.is_file():
+        raise ReportError(f"no marts database at {marts_db}: publish first")
+    try:
+        with closing(duckdb.connect(str(marts_db), read_only=True)) as con:
+            data = _load(_Marts(con))
+    except duckdb.Error as error:
+        raise ReportError(f"cannot read {marts_db}: {error}") from error
+    shown_run_id, shown_time = _published(marts_db, run_id, published_at)
+
+    by_report: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in data.goals:
+        by_report.setdefault((row["region_id"], row["organisation_id"], row["period"]), []).append(row)
+    log.info("rendering %d follow-up report(s) from %s into %s", len(by_report), marts_db, out_dir)
+
+    environment = _environment()
+    report_template = environment.get_template("report.html.j2")
+    index_template = environment.get_template("index.html.j2")
+    builder = _ReportBuilder(data)
+    footer = {"run_id": shown_run_id, "published_at": shown_time}
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(f".{out_dir.name}{TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    written: list[Path] = []
+    index_regions: dict[str, dict[str, Any]] = {}
+    try:
+        for (region, organisation, period), rows in sorted(by_report.items()):
+            kind = rows[0].get("period_kind")
+            window = rows[0].get("window") or default_window(period)
+            region_name = data.region_names.get(region) or f"Region {region}"
+            organisation_name = next((r["organisation_name"] for r in rows if r.get("organisation_name")), organisation)
+            counts = builder.counts(region, organisation, period, rows)
+            hierarchy = builder.hierarchy(region, organisation, period, rows)
+            has_benchmark = any(
+                indicator["benchmark"] is not None
+                for perspective in hierarchy
+                for goal in perspective["goals"]
+                for factor in goal["factors"]
+                for indicator in factor["rows"]
+            )
+            context = {
+                "region_id": region,
+                "region_name": region_name,
+                "organisation_id": organisation,
+                "organisation_name": organisation_name,
+                "period": period,
+                "label": period_label(period, kind),
+                "span": period_span(period),
+                "counts": counts,
+                "hierarchy": hierarchy,
+                "has_benchmark": has_benchmark,
+                "benchmark_year": _year_month(period)[0],
+                "sick_leave": builder.sick_leave(region, organisation, period, window),
+                "statuses": [{**_status(code), "explanation": STATUS_EXPLANATIONS[code]} for code in STATUSES],
+                "footer": footer,
+                "index_href": "../../" + INDEX,
+                "trend_years": TREND_YEARS,
+            }
+            relative = Path(region) / organisation / f"{period}.html"
+            _write(tmp / relative, report_template.render(context))
+            written.append(out_dir / relative)
+            log.debug("wrote %s", relative)
+            entry = index_regions.setdefault(region, {"id": region, "name": region_name, "organisations": {}})
+            organisation_entry = entry["organisations"].setdefault(
+                organisation, {"id": organisation, "name": organisation_name, "reports": []}
+            )
+            current = counts["current"]
+            organisation_entry["reports"].append(
+                {
+                    "href": relative.as_posix(),
+                    "label": period_label(period, kind),
+                    "period": period,
+                    "summary": (
+                        f"{current.get('met', 0)} / {current.get('partly_met', 0)} / {current.get('not_met', 0)} "
+                        f"av {current.get('measured', 0)}"
+                    ),
+                }
+            )
+        regions = [
+            {**region, "organisations": sorted(region["organisations"].values(), key=lambda o: (o["name"], o["id"]))}
+            for _, region in sorted(index_regions.items())
+        ]
+        for region in regions:
+            for organisation_entry in region["organisations"]:
+                organisation_entry["reports"].sort(key=lambda r: r["period"], reverse=True)
+        _write(tmp / INDEX, index_template.render({"regions": regions, "footer": footer, "total": len(written)}))
+        _fsync_dir(tmp)
+        _move_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote %d follow-up report(s) and %s", len(written), out_dir / INDEX)
+    return ReportSet(written, out_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m publish.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("marts_db", type=Path, help="a published marts.duckdb (read-only)")
+    parser.add_argument("out_dir", type=Path, help="directory for index.html and the reports (replaced)")
+    parser.add_argument("--run-id", help="published run id for the footer (default: the snapshot's manifest)")
+    parser.add_argument("--published-at", help="publication time, ISO 8601 (default: the snapshot's manifest)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        reports = render_reports(args.marts_db, args.out_dir, run_id=args.run_id, published_at=args.published_at)
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(reports)} report(s); open {reports.index}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

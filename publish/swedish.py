@@ -1,0 +1,151 @@
+"""Numbers the way Swedish readers expect them in a follow-up report (uppföljningsrapport).
+
+Swedish typography (Språkrådet, TNC; the regions' own reports): a space as the thousands separator,
+here a no-break space (U+00A0) so "47 582 tkr" never breaks across lines; a decimal comma; a real
+minus sign (U+2212), not a hyphen; a space before the unit ("3,3 %"). Amounts in SEK are scaled to
+tkr, or to mnkr when they reach 100 mnkr, as the seed reports print them. A missing figure is an en
+dash "–", never 0.
+
+The published marts keep SEK with the ledger sign and values unscaled; scaling and words belong
+here, in presentation only (docs/published_kpi_table.md).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+DASH = "\u2013"  # en dash: "no figure"
+
+#: SEK amounts from this size are shown in mnkr (one decimal), below it in whole tkr.
+MNKR_FROM = 100_000_000
+
+_COMPARISONS = {
+    "at_most": "högst",
+    "at_least": "minst",
+    "lower_than": "lägre än",
+    "higher_than": "högre än",
+    "equal_to": "lika med",
+    "increase_by_pct": "ökning med",
+}
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, pandas' NA: no figure."""
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(value))
+    except (TypeError, ValueError):
+        return str(value) in {"<NA>", "NaT"}
+
+
+def format_number(value: float, decimals: int = 0, *, trim: bool = False) -> str:
+    """1234567.891 → "1 234 567,9" (decimals=1): no-break thousands space, decimal comma, U+2212 minus.
+
+    ``trim`` drops a fractional part of zeros ("90,0" → "90") for figures people type, such as
+    targets. A value that rounds to zero is never negative ("−0,0" would be noise).
+    """
+    if is_missing(value):
+        return DASH
+    number = float(value)
+    # half away from zero on the shortest decimal form, as Excel and the controllers round (3,25 → 3,3),
+    # not Python's half-to-even on the binary value
+    rounded = Decimal(repr(abs(number))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    text = text.replace(",", NBSP).replace(".", ",")
+    is_zero = not any(ch in "123456789" for ch in text)
+    return f"{MINUS}{text}" if number < 0 and not is_zero else text
+
+
+def _with_unit(number: str, unit: str) -> str:
+    return f"{number}{NBSP}{unit}"
+
+
+def format_sek(value: float) -> str:
+    """An amount in SEK as the reports print it: whole tkr ("47 582 tkr"), mnkr from 100 mnkr ("171,4 mnkr")."""
+    if is_missing(value):
+        return DASH
+    number = float(value)
+    if abs(number) >= MNKR_FROM:
+        return _with_unit(format_number(number / 1_000_000, 1), "mnkr")
+    return _with_unit(format_number(number / 1_000, 0), "tkr")
+
+
+def format_value(value: Any, unit: str | None, *, trim: bool = False) -> str:
+    """A figure with its unit for the report; "–" when there is none.
+
+    ``unit`` is the catalogue's unit (seeds/indicators.csv). ``trim`` drops ",0" for a value such as
+    a target of 90 % ("minst 90 %"), while outcomes keep their fixed decimals ("65,0 %").
+    """
+    if is_missing(value):
+        return DASH
+    number = float(value)
+    if unit == "%":
+        return _with_unit(format_number(number, 1, trim=trim), "%")
+    if unit == "SEK":
+        return format_sek(number)
+    if unit == "count":
+        return format_number(number, 0)
+    if unit == "SEK per passenger-km":
+        return _with_unit(format_number(number, 2, trim=trim), "kr/km")
+    if unit == "boardings per 10 km":
+        return _with_unit(format_number(number, 1, trim=trim), "per mil")
+    if unit == "days":
+        rounded = round(number)
+        return _with_unit(format_number(number, 0), "dag" if abs(rounded) == 1 else "dagar")
+    if unit == "km":
+        if abs(number) >= 100_000:
+            return _with_unit(format_number(number / 1_000, 0), "tusen km")
+        return _with_unit(format_number(number, 0), "km")
+    if unit == "FTE":
+        return _with_unit(format_number(number, 1, trim=trim), "årsarbetare")
+    if unit == "percentage points":
+        return _points(number, trim=trim)
+    if unit == "per inhabitant":
+        return _with_unit(format_number(number, 1, trim=trim), "per invånare")
+    decimals = 0 if number.is_integer() else 1
+    text = format_number(number, decimals)
+    return _with_unit(text, unit) if unit else text
+
+
+def _points(number: float, *, trim: bool) -> str:
+    """Percentage points ("1,2 procentenheter", "1 procentenhet"): a difference between two percentages."""
+    text = format_number(number, 1, trim=trim)
+    return _with_unit(text, "procentenhet" if text in {"1", "1,0"} else "procentenheter")
+
+
+def format_share(value: Any) -> str:
+    """A share of a count in whole percent, as the counts table of seed 002 prints it ("40 %")."""
+    if is_missing(value):
+        return DASH
+    return _with_unit(format_number(float(value), 0), "%")
+
+
+def format_tolerance(value: Any, unit: str | None, comparison: str | None = None) -> str:
+    """The band for "delvis uppfyllt" in words: a band on a percentage is in percentage points."""
+    if is_missing(value):
+        return DASH
+    if unit == "%" or comparison == "increase_by_pct":
+        return _points(float(value), trim=True)
+    return format_value(value, unit, trim=True)
+
+
+def comparison_words(comparison: str | None) -> str:
+    """at_most → "högst", ... ("" for an unknown comparison, so the target still shows)."""
+    return _COMPARISONS.get(comparison or "", "")
+
+
+def format_target(value: Any, unit: str | None, comparison: str | None) -> str:
+    """Målvärde with its comparison: "högst 3,1 %", "minst 90 %", "ökning med 2 %", "minst 0 tkr"."""
+    if is_missing(value):
+        return DASH
+    shown_unit = "%" if comparison == "increase_by_pct" else unit
+    figure = format_value(value, shown_unit, trim=True)
+    words = comparison_words(comparison)
+    return f"{words} {figure}" if words else figure
