@@ -176,20 +176,24 @@ def ensure_raw_schemas(settings: Settings) -> None:
     """Give every source an empty Parquet file with its schema, so dbt can read a source nobody has
     delivered yet (``raw/<source>/_schema/empty.parquet``: zero rows, matched by the sources' globs)."""
     for source in registry().values():
-        target = settings.raw_dir / source.name / "_schema" / "empty.parquet"
-        schema = raw_schema(source)
-        if target.exists() and pq.read_schema(target).equals(schema):
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            pq.write_table(schema.empty_table(), temporary)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_empty_schema(settings.raw_dir / source.name / "_schema" / "empty.parquet", raw_schema(source))
     from ingest.kolada.load import ensure_kolada_schema  # Kolada is read from an API, not delivered
 
     ensure_kolada_schema(settings)
+
+
+def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
+    """Write a zero-row Parquet file with ``schema`` at ``target`` (atomically), unless it is there."""
+    if target.exists() and pq.read_schema(target).equals(schema):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(schema.empty_table(), temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
 
 
 def raw_schema(source: Source | StreamingSource) -> pa.Schema:

@@ -42,6 +42,7 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from publish.fsio import fsync_dir as _fsync_dir
 from publish.swedish import (
     DASH,
     NBSP,
@@ -691,14 +692,6 @@ def _format_time(value: str | None) -> str:
         return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M (svensk tid)")
     except Exception:  # no tz database: say UTC
         return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write(path: Path, text: str) -> None:

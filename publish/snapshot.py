@@ -38,6 +38,8 @@ import duckdb
 
 import regionkpi
 from expectations.gate import MARTS_SCHEMA, TABLE, GateResult, marts_fingerprint
+from publish.fsio import fsync_dir as _fsync_dir
+from publish.fsio import fsync_tree as _fsync_tree
 from regionkpi.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
@@ -87,26 +89,6 @@ def _sql_string(value: str) -> str:
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(root: Path) -> None:
-    for directory, _, files in os.walk(root):
-        for name in files:
-            _fsync_file(Path(directory) / name)
-        _fsync_dir(Path(directory))
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:

@@ -101,17 +101,9 @@ def new_fetch_id(fetched_at: dt.datetime) -> str:
 
 def ensure_kolada_schema(settings: Settings) -> Path:
     """Write ``raw/kolada_values/_schema/empty.parquet`` (zero rows, the raw schema) unless it is there."""
-    target = source_dir(settings) / "_schema" / "empty.parquet"
-    if target.exists() and pq.read_schema(target).equals(KOLADA_SCHEMA):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        pq.write_table(KOLADA_SCHEMA.empty_table(), temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    from ingest.landing import write_empty_schema
+
+    return write_empty_schema(source_dir(settings) / "_schema" / "empty.parquet", KOLADA_SCHEMA)
 
 
 def write_values(
