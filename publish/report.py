@@ -435,11 +435,14 @@ class _ReportBuilder:
         return [(y, by_year.get(y)) for y in range(year - TREND_YEARS + 1, year + 1)]
 
     def _benchmark(self, row: dict[str, Any]) -> str | None:
-        """Riket for the year (or the latest of the two years before, labelled with its year)."""
+        """Riket for the year (or the latest of the two years before, labelled with its year). Kolada's
+        values are full years: a tertial or delår report compares with the last full year before it,
+        never with the year it is part of (an outcome for January–April beside a whole year)."""
         if self.data.benchmark is None or row.get("comparison") == "increase_by_pct":
             return None
-        year = _year_month(row["period"])[0]
-        for candidate in (year, year - 1, year - 2):
+        year, month = _year_month(row["period"])
+        last_full_year = year if month == 12 else year - 1
+        for candidate in (last_full_year, last_full_year - 1, last_full_year - 2):
             value = self.data.benchmark.get((row["indicator_id"], candidate))
             if value is not None:
                 text = format_value(value, row.get("unit"))

@@ -547,6 +547,30 @@ def test_benchmark_is_riket_gender_total_when_loaded(reports):
     assert '<td class="num benchmark">–</td>' in _row(html, 'data-indicator="appraisal_talks_share"')
 
 
+def test_a_tertial_report_compares_with_the_last_full_year_of_riket(tmp_path):
+    """Kolada's values are whole years: beside January-April 2020 stands Riket 2019, labelled with its
+    year, never the whole of 2020."""
+    marts = build_marts(tmp_path / "marts.duckdb")
+    with closing(duckdb.connect(str(marts))) as con:
+        con.execute(
+            "insert into fct_goal_fulfilment select * replace ('2020-04' as period, 'ytd' as \"window\") "
+            "from fct_goal_fulfilment where period = '2020-12'"
+        )
+        con.execute(
+            "insert into kpi_benchmark_values "
+            "select * replace (2019 as period_year, '2019-12' as period, 6.1 as value) from kpi_benchmark_values "
+            "where kolada_kpi_id = 'N60030' and municipality_id = '0000' and gender = 'T'"
+        )
+    reports = render_reports(marts, tmp_path / "report")
+    sick = _row(_html(reports, period="2020-04"), 'data-indicator="sick_leave_rate"')
+    assert re.search(r'<td class="num benchmark">6,1\xa0% \(2019\)</td>', sick)
+    assert "6,8" not in sick
+    assert re.search(
+        r'<td class="num benchmark">6,8\xa0%</td>',
+        _row(_html(reports, period="2020-12"), 'data-indicator="sick_leave_rate"'),
+    )
+
+
 def test_no_benchmark_column_without_benchmark_table(tmp_path):
     marts = build_marts(tmp_path / "marts.duckdb", benchmark=False)
     html = _html(render_reports(marts, tmp_path / "report"))
