@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from publish.snapshot import CURRENT, MARTS_DB
+from publish.swedish import format_number as swedish_number
 from regionkpi.settings import Settings
 
 TABLE = "kpi_indicator_values"
@@ -114,9 +115,9 @@ def published_kpis(
 
 
 def format_number(value: float, decimals: int) -> str:
-    """Swedish style: space as thousands separator, decimal comma (1 234,5)."""
-    text = f"{abs(value):,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return f"-{text}" if value < 0 and text.strip("0, ") else text
+    """Swedish style for a terminal: space as thousands separator, decimal comma (1 234,5), "-" as the
+    minus sign; rounded as the follow-up report rounds (publish.swedish)."""
+    return swedish_number(value, decimals, thousands=" ", minus="-")
 
 
 def _is_missing(value: Any) -> bool:

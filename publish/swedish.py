@@ -43,11 +43,14 @@ def is_missing(value: Any) -> bool:
         return str(value) in {"<NA>", "NaT"}
 
 
-def format_number(value: float, decimals: int = 0, *, trim: bool = False) -> str:
+def format_number(
+    value: float, decimals: int = 0, *, trim: bool = False, thousands: str = NBSP, minus: str = MINUS
+) -> str:
     """1234567.891 → "1 234 567,9" (decimals=1): no-break thousands space, decimal comma, U+2212 minus.
 
     ``trim`` drops a fractional part of zeros ("90,0" → "90") for figures people type, such as
-    targets. A value that rounds to zero is never negative ("−0,0" would be noise).
+    targets. A value that rounds to zero is never negative ("−0,0" would be noise). A terminal table
+    passes a plain space and "-" as ``thousands`` and ``minus``.
     """
     if is_missing(value):
         return DASH
@@ -58,9 +61,9 @@ def format_number(value: float, decimals: int = 0, *, trim: bool = False) -> str
     text = f"{rounded:,.{decimals}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
-    text = text.replace(",", NBSP).replace(".", ",")
+    text = text.replace(",", thousands).replace(".", ",")
     is_zero = not any(ch in "123456789" for ch in text)
-    return f"{MINUS}{text}" if number < 0 and not is_zero else text
+    return f"{minus}{text}" if number < 0 and not is_zero else text
 
 
 def _with_unit(number: str, unit: str) -> str:

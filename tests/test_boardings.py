@@ -110,6 +110,24 @@ def assert_nothing_loaded(settings) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
+def reference_violations(name: str, *, source: str) -> list[str]:
+    """The messages of lines 3-8 that both broken-file tests share: the rows GTFS, the product seed and
+    the Källa vocabulary reject (line 8 holds the unknown Källa ``source``)."""
+    return [
+        f"{name}, line 3, column Linje: Linje is not a line (route_short_name) of the region's GTFS feeds  "
+        "[value: 555]",
+        f"{name}, line 4, column Hållplats: Hållplats is not a stop_id of the region's GTFS feeds  "
+        f"[value: {UNKNOWN_STOP}]",
+        f"{name}, line 5, column Tur: Tur is not a trip_id of the region's GTFS feeds  [value: {UNKNOWN_TRIP}]",
+        f"{name}, line 6, column Tur, Linje: Tur runs on another line than Linje (GTFS trips.txt)  "
+        f"[value: Tur {TRIP_1} runs on line 1, not 2]",
+        f"{name}, line 7, column Biljettprodukt: Biljettprodukt is not a product_code of seeds/ticket_products.csv "
+        "for the region  [value: GULDKORT]",
+        f"{name}, line 8, column Källa: Källa must be validation, counter or estimate (validering, räknare, "
+        f"skattning)  [value: {source}]",
+    ]
+
+
 def test_a_validation_file_loads_one_boarding_per_row_on_its_traffic_day(settings, deliver):
     path = deliver(
         "valideringar_2020-03-02.csv",
@@ -186,17 +204,7 @@ def test_a_broken_validation_file_names_each_rule_with_file_line_column_and_valu
     name = "valideringar_2020-03-02.csv"
     assert_reported(
         report_of(delivery),
-        f"{name}, line 3, column Linje: Linje is not a line (route_short_name) of the region's GTFS feeds  "
-        "[value: 555]",
-        f"{name}, line 4, column Hållplats: Hållplats is not a stop_id of the region's GTFS feeds  "
-        f"[value: {UNKNOWN_STOP}]",
-        f"{name}, line 5, column Tur: Tur is not a trip_id of the region's GTFS feeds  [value: {UNKNOWN_TRIP}]",
-        f"{name}, line 6, column Tur, Linje: Tur runs on another line than Linje (GTFS trips.txt)  "
-        f"[value: Tur {TRIP_1} runs on line 1, not 2]",
-        f"{name}, line 7, column Biljettprodukt: Biljettprodukt is not a product_code of seeds/ticket_products.csv "
-        "for the region  [value: GULDKORT]",
-        f"{name}, line 8, column Källa: Källa must be validation, counter or estimate (validering, räknare, "
-        "skattning)  [value: kassa]",
+        *reference_violations(name, source="kassa"),
         f"{name}, line 9, column Trafikdag, Tidpunkt: the traffic day is outside the delivery's period 2020-03-02 "
         "(from the file name)  [value: traffic day 2020-03-01 is not in 2020-03-02]",
         f"{name}, line 10, column Tidpunkt: Tidpunkt is outside its traffic day (00:00 to 06:00 the next morning)  "
@@ -326,17 +334,7 @@ def test_a_broken_count_file_names_each_rule_with_file_line_column_and_value(set
     name = "pastigande_2020-03.csv"
     assert_reported(
         report_of(delivery),
-        f"{name}, line 3, column Linje: Linje is not a line (route_short_name) of the region's GTFS feeds  "
-        "[value: 555]",
-        f"{name}, line 4, column Hållplats: Hållplats is not a stop_id of the region's GTFS feeds  "
-        f"[value: {UNKNOWN_STOP}]",
-        f"{name}, line 5, column Tur: Tur is not a trip_id of the region's GTFS feeds  [value: {UNKNOWN_TRIP}]",
-        f"{name}, line 6, column Tur, Linje: Tur runs on another line than Linje (GTFS trips.txt)  "
-        f"[value: Tur {TRIP_1} runs on line 1, not 2]",
-        f"{name}, line 7, column Biljettprodukt: Biljettprodukt is not a product_code of seeds/ticket_products.csv "
-        "for the region  [value: GULDKORT]",
-        f"{name}, line 8, column Källa: Källa must be validation, counter or estimate (validering, räknare, "
-        "skattning)  [value: gissning]",
+        *reference_violations(name, source="gissning"),
         f"{name}, line 9, column Påstigande: Påstigande is a count: never negative  [value: -1]",
         f"{name}, line 10, column Avstigande: Avstigande is a count: never negative  [value: -2]",
         f"{name}, line 11, column Trafikdag, Tidpunkt: the traffic day is outside the delivery's period 2020-03 "
