@@ -140,6 +140,17 @@ def make_context(gx_dir: Path | None = None) -> AbstractDataContext:
     return context
 
 
+_SHARED: list[AbstractDataContext] = []
+
+
+def shared_context() -> AbstractDataContext:
+    """The process's one ephemeral context for extract checks: created once, reused for every file
+    (a context costs tens of milliseconds and registers its data source each time it is made)."""
+    if not _SHARED:
+        _SHARED.append(make_context())
+    return _SHARED[0]
+
+
 def run_identifier(run_name: str | None = None, run_time: dt.datetime | None = None) -> RunIdentifier:
     """A GX run identifier; give every suite of one pipeline run the same one so Data Docs group them."""
     _telemetry_off()

@@ -17,19 +17,20 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from ingest.contract import ContractViolation, Violation
 from ingest.ledger import Delivery, Ledger
-from ingest.sources import DELIVERY_FIELDS, Source, StreamingSource, StreamState, registry
-from ingest.textio import EncodingError, inspect_file
+from ingest.sources import Checked, Delivered, Source, arrow_schema, raw_columns, registry
+from ingest.textio import EncodingError, FileFacts, inspect_file
 from regionkpi.settings import Settings
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,10 @@ def ingest_landing(
                 report.skipped.append(f"{folder}: not a known source folder ({', '.join(known)}); left as is")
                 log.warning(report.skipped[-1])
     files = pending_files(settings, sources)
+    if files:
+        from ingest import gxcheck
+
+        gxcheck.prefetch()  # GX imports while DuckDB reads the first file
     ledger = Ledger(settings.ledger_path)
     for index, (source, path) in enumerate(files, start=1):
         delivery = ingest_file(path, source, settings, ledger=ledger)
@@ -105,9 +110,7 @@ def ingest_landing(
     return report
 
 
-def ingest_file(
-    path: Path, source: Source | StreamingSource | str, settings: Settings, *, ledger: Ledger | None = None
-) -> Delivery:
+def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None) -> Delivery:
     """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``."""
     if isinstance(source, str):
         source = registry()[source]
@@ -115,6 +118,7 @@ def ingest_file(
     path = path.resolve()
     region_id = path.parent.name if REGION_FOLDER.match(path.parent.name) else "unknown"
 
+    facts: FileFacts | None
     try:
         facts = inspect_file(path)
         encoding: str | None = facts.encoding
@@ -122,7 +126,7 @@ def ingest_file(
         encoding_error: str | None = None
     except EncodingError as error:
         sha256, size = error.sha256, error.size_bytes
-        encoding, encoding_error = None, str(error)
+        facts, encoding, encoding_error = None, None, str(error)
 
     earlier = ledger.find(source.name, region_id, sha256)
     if earlier is not None and earlier.status != "loading":
@@ -140,17 +144,13 @@ def ingest_file(
                 path.name,
                 [Violation(f"file must lie in landing/{source.name}/<region_id>/ (a 4-digit Kolada region id)")],
             )
-        if encoding_error and not _reads_own_encoding(source, path):
+        if encoding_error and not source.reads_own_encoding(path):
             raise ContractViolation(path.name, [Violation(encoding_error)])
-        if hasattr(source, "stream"):
-            state = StreamState()
-            frames = source.stream(path, encoding or "utf-8", region_id, settings, state)
-            target, rows = _write_raw(frames, source, region_id, delivery, settings)
-            periods, ignored = sorted(state.periods), state.ignored_headers
-        else:
-            accepted = source.read(path, encoding or "utf-8", region_id, settings)
-            target, rows = _write_raw([accepted.frame], source, region_id, delivery, settings)
-            periods, ignored = accepted.periods, accepted.ignored_headers
+        with _connect(settings, facts, encoding) as connection:
+            delivered = Delivered(path, encoding or "utf-8", facts, region_id, settings, connection)
+            checked = source.check(delivered)
+            target, rows = write_raw(connection, checked, source, region_id, delivery, settings)
+        periods, ignored = sorted(checked.periods), checked.ignored_headers
     except ContractViolation as violation:
         stored = _quarantine(path, source, region_id, delivery, violation.violations, settings)
         reason = f"{len(violation.violations)} violation(s); first: {violation.violations[0]}"
@@ -163,9 +163,28 @@ def ingest_file(
     return ledger.finish(delivery.seq, status="loaded", stored_path=stored, periods=periods, rows=rows, reason=reason)
 
 
-def _reads_own_encoding(source: Source | StreamingSource, path: Path) -> bool:
-    check = getattr(source, "reads_own_encoding", None)
-    return bool(check and check(path))
+_DATABASES: dict[tuple[str, str], duckdb.DuckDBPyConnection] = {}
+
+
+def _connect(settings: Settings, facts: FileFacts | None, encoding: str | None) -> duckdb.DuckDBPyConnection:
+    """A connection of its own for one delivery (its temporary tables vanish with it), to the process's
+    one in-memory DuckDB: capped, spilling under the warehouse's tmp folder, and loading the pinned
+    ``encodings`` extension once (loading it costs a second) when a Windows-1252 file needs it."""
+    from ingest import duck
+    from ingest.extract import duckdb_encoding
+
+    key = (settings.duckdb_memory_limit, str(settings.warehouse_dir))
+    database = _DATABASES.get(key)
+    if database is None:
+        for other in _DATABASES.values():  # one database per process: the last warehouse's
+            other.close()
+        _DATABASES.clear()
+        database = _DATABASES[key] = duck.connect(
+            memory_limit=settings.duckdb_memory_limit, temp_directory=settings.warehouse_dir / "tmp" / "duckdb"
+        )
+    if encoding and duckdb_encoding(facts, encoding) == "cp1252":
+        duck.load(database, "encodings")
+    return database.cursor()
 
 
 def raw_path(settings: Settings, source: str, region_id: str, delivery: Delivery) -> Path:
@@ -184,6 +203,8 @@ def ensure_raw_schemas(settings: Settings) -> None:
 
 def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
     """Write a zero-row Parquet file with ``schema`` at ``target`` (atomically), unless it is there."""
+    import pyarrow.parquet as pq
+
     if target.exists() and pq.read_schema(target).equals(schema):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -196,71 +217,64 @@ def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
     return target
 
 
-def raw_schema(source: Source | StreamingSource) -> pa.Schema:
-    return pa.schema([DELIVERY_FIELDS[0], *source.schema, *DELIVERY_FIELDS[1:]])
+def raw_schema(source: Source) -> pa.Schema:
+    """The source's raw table as an Arrow schema (region, its own columns, the delivery columns)."""
+    return arrow_schema(raw_columns(source))
 
 
-def _write_raw(
-    frames: Iterable[pd.DataFrame],
-    source: Source | StreamingSource,
+def write_raw(
+    connection: duckdb.DuckDBPyConnection,
+    checked: Checked,
+    source: Source,
     region_id: str,
     delivery: Delivery,
     settings: Settings,
 ) -> tuple[Path, int]:
-    """Write the delivery's rows as one Parquet file, frame by frame, atomically.
+    """Write the delivery's rows as one Parquet file with DuckDB's ``COPY``, atomically.
 
-    Rows go to a temporary file that is fsynced and renamed only when every frame has been written:
-    a reader never sees a partial delivery, and a contract violation raised by a streaming source
-    after some frames leaves nothing behind.
+    Rows go to a temporary file that is fsynced and renamed only when it is complete: a reader never
+    sees a partial delivery, and a failure on the way leaves nothing behind. The delivery's own
+    values (region, sequence, file name) reach the query as a one-row table, never as SQL text.
     """
     target = raw_path(settings, source.name, region_id, delivery)
     target.parent.mkdir(parents=True, exist_ok=True)
     ingested_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    schema = raw_schema(source)
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE _delivery AS SELECT CAST(? AS VARCHAR) AS region_id, CAST(? AS BIGINT) AS seq, "
+        "CAST(? AS VARCHAR) AS delivery_id, CAST(? AS VARCHAR) AS file_name, CAST(? AS TIMESTAMP) AS ingested_at",
+        [region_id, delivery.seq, delivery.delivery_id, delivery.file_name, ingested_at],
+    )
+    columns = ", ".join(f"CAST(raw.{_quoted(c.name)} AS {c.type}) AS {_quoted(c.name)}" for c in source.schema)
+    query = (
+        f"SELECT _delivery.region_id, {columns}, CAST(raw.source_line AS INTEGER) AS source_line, "  # noqa: S608 - code-owned SQL; file values are bound parameters
+        "_delivery.seq AS _delivery_seq, _delivery.delivery_id AS _delivery_id, _delivery.file_name AS _source_file, "
+        f"_delivery.ingested_at AS _ingested_at FROM ({checked.select}) AS raw CROSS JOIN _delivery"
+    )
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    rows = 0
-    typed = hasattr(source, "stream")
     try:
-        with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
-            for frame in frames:
-                n = len(frame)
-                columns = {name: frame[name] for name in source.schema.names}
-                columns.update(
-                    {
-                        "region_id": [region_id] * n,
-                        "source_line": frame["source_line"].astype("int32"),
-                        "_delivery_seq": [delivery.seq] * n,
-                        "_delivery_id": [delivery.delivery_id] * n,
-                        "_source_file": [delivery.file_name] * n,
-                        "_ingested_at": [ingested_at] * n,
-                    }
-                )
-                writer.write_table(
-                    pa.Table.from_pydict(
-                        {name: _arrow(columns[name], schema.field(name).type, typed) for name in schema.names},
-                        schema=schema,
-                    )
-                )
-                rows += n
+        rows = connection.execute(
+            f"COPY ({query}) TO {_literal(temporary)} (FORMAT parquet, COMPRESSION zstd)"
+        ).fetchone()[0]
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    return target, rows
+    return target, int(rows)
 
 
-def _arrow(values: Iterable[object], type_: pa.DataType, typed: bool) -> pa.Array:
-    """A column as Arrow. Streaming sources hand over typed pandas columns (missing = NA/NaN/NaT,
-    converted to null without a Python loop); the others Python values, converted as they are."""
-    if typed and isinstance(values, pd.Series):
-        return pa.Array.from_pandas(values, type=type_)
-    return pa.array(list(values), type=type_)
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    """A path the code built itself (raw folder, sequence number, hex digest) as a SQL literal."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _quarantine(
     path: Path,
-    source: Source | StreamingSource,
+    source: Source,
     region_id: str,
     delivery: Delivery,
     violations: list[Violation],

@@ -3,7 +3,9 @@
 Swedish payroll and ERP systems export Windows-1252 or UTF-8, the latter with or without a byte-order
 mark. Detection streams the file through an incremental UTF-8 decoder (constant memory, whatever the
 file size); a file that is not valid UTF-8 is read as Windows-1252, which covers å, ä, ö and the €
-sign. DuckDB's CSV reader cannot read cp1252, so readers here always go through Python's codecs.
+sign. The same pass counts what the DuckDB reader needs to number rows by line without reading the
+file again (:mod:`ingest.extract`): line ends, lone carriage returns, empty lines at the end, and
+whether any byte lies in 0x80-0x9F (where Windows-1252 and Latin-1 differ).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ UTF8_BOM = codecs.BOM_UTF8
 
 # Bytes that Windows-1252 leaves undefined: a file containing them is neither UTF-8 nor cp1252.
 _CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+#: bytes.translate deletes every byte but 0x80-0x9F: what is left are the bytes where cp1252 != Latin-1.
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
+_TAIL_BYTES = 1 << 16
 
 
 class EncodingError(ValueError):
@@ -37,16 +42,25 @@ class FileFacts:
     encoding: str  # a Python codec name: "utf-8-sig", "utf-8" or "cp1252"
     sha256: str
     size_bytes: int
+    #: Physical lines, not counting empty lines at the end (``\n``, ``\r\n`` and a lone ``\r`` end one).
+    content_lines: int = 0
+    #: Carriage returns not followed by a line feed (each ends a line for Python, not for DuckDB).
+    lone_carriage_returns: int = 0
+    #: Whether a byte in 0x80-0x9F occurs (in Windows-1252 those are €, curly quotes, dashes, Š, ...).
+    has_c1_bytes: bool = False
 
 
 def inspect_file(path: Path) -> FileFacts:
-    """Detect the encoding and compute the sha256 of ``path`` in a single streaming pass."""
+    """Detect the encoding, compute the sha256 and count the lines of ``path`` in one streaming pass."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
     has_bom = False
     size = 0
     undefined_at: int | None = None
+    line_feeds = carriage_returns = crlf = 0
+    has_c1 = False
+    last = b""
     with path.open("rb") as handle:
         first = True
         while chunk := handle.read(CHUNK_SIZE):
@@ -54,14 +68,21 @@ def inspect_file(path: Path) -> FileFacts:
             if first:
                 has_bom = chunk.startswith(UTF8_BOM)
                 first = False
-            if undefined_at is None and (found := _CP1252_UNDEFINED.search(chunk)):
-                undefined_at = size + found.start()
+            if undefined_at is None and chunk.translate(None, _NOT_C1):
+                has_c1 = True
+                if found := _CP1252_UNDEFINED.search(chunk):
+                    undefined_at = size + found.start()
             if is_utf8:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
+            line_feeds += chunk.count(b"\n")
+            carriage_returns += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
             size += len(chunk)
+        tail = _tail(handle, size)
     if is_utf8:
         try:
             decoder.decode(b"", final=True)
@@ -78,7 +99,33 @@ def inspect_file(path: Path) -> FileFacts:
         )
     else:
         encoding = "cp1252"
-    return FileFacts(encoding=encoding, sha256=digest.hexdigest(), size_bytes=size)
+    lone = carriage_returns - crlf
+    lines = line_feeds + lone + (1 if last not in (b"", b"\n", b"\r") else 0)
+    return FileFacts(
+        encoding=encoding,
+        sha256=digest.hexdigest(),
+        size_bytes=size,
+        content_lines=lines - _empty_lines_at_end(tail),
+        lone_carriage_returns=lone,
+        has_c1_bytes=has_c1,
+    )
+
+
+def _tail(handle, size: int) -> bytes:
+    handle.seek(max(0, size - _TAIL_BYTES))
+    return handle.read()
+
+
+def _empty_lines_at_end(tail: bytes) -> int:
+    """Empty lines the file ends with (after its last line with content)."""
+    lines = tail.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # the final line end terminates the last line; it starts no new one
+    count = 0
+    while lines and lines[-1] == b"":
+        lines.pop()
+        count += 1
+    return count
 
 
 def _byte_at(path: Path, offset: int) -> int:

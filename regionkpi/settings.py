@@ -36,6 +36,8 @@ class Settings:
     dbt_project_dir: Path
     pseudonym_key: str | None
     allow_dev_key: bool
+    #: DuckDB's memory cap for ingest and dbt (it spills to disk beyond it).
+    duckdb_memory_limit: str = "512MB"
 
     # Derived locations -------------------------------------------------------------------------
     @property
@@ -87,6 +89,7 @@ class Settings:
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
             "DBT_TARGET_PATH": str(self.dbt_target_dir),
             "DBT_LOG_PATH": str(self.warehouse_dir / "dbt_logs"),
+            "REGIONKPI_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
 
 
@@ -109,4 +112,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         dbt_project_dir=_path(env, "REGIONKPI_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
         pseudonym_key=env.get("REGIONKPI_PSEUDONYM_KEY") or None,
         allow_dev_key=env.get("REGIONKPI_ALLOW_DEV_KEY", "") in {"1", "true", "yes"},
+        duckdb_memory_limit=env.get("REGIONKPI_DUCKDB_MEMORY_LIMIT") or "512MB",
     )

@@ -16,12 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contract import ContractViolation
 from ingest.landing import ingest_file, ingest_landing
 from ingest.ledger import Ledger
 from ingest.ridership.boardings import BoardingSource
 from ingest.ridership.sample_gtfs import sample_feed, write_gtfs_sample, zip_members
-from ingest.sources import StreamState
 from regionkpi.settings import load_settings
 from tests.extract_fixtures import assert_reported, raw_rows_of
 
@@ -197,7 +195,7 @@ def test_a_broken_validation_file_names_each_rule_with_file_line_column_and_valu
         f";2020-03-02 07:14:00;{ok};T-15;\n"
         f"2020-03-03;2020-03-03 08:00:00;{ok};T-16;validering\n",
     )
-    delivery = ingest_file(path, BoardingSource(chunk_rows=8), settings)
+    delivery = ingest_file(path, BoardingSource(), settings)
     assert delivery.status == "quarantined"
     assert delivery.reason.startswith("16 violation(s)"), delivery.reason
     assert_nothing_loaded(settings)
@@ -247,7 +245,7 @@ def test_a_repeated_transaction_is_found_within_and_across_chunks(settings, deli
     rows.append(f"2020-03-02 09:02:00;1;;{RESECENTRUM_A};APP;;;validering\n")  # no Transaktion: never a repeat
     rows.append(f"2020-03-02 09:03:00;1;;{RESECENTRUM_A};APP;;;validering\n")
     path = deliver("valideringar_2020-03-02.csv", VALIDATION_HEADER + "".join(rows))
-    delivery = ingest_file(path, BoardingSource(chunk_rows=5), settings)
+    delivery = ingest_file(path, BoardingSource(), settings)
     assert delivery.status == "quarantined"
     assert delivery.reason.startswith("2 violation(s)"), delivery.reason
     rule = "column Transaktion: Transaktion appears more than once in the delivery"
@@ -327,7 +325,7 @@ def test_a_broken_count_file_names_each_rule_with_file_line_column_and_value(set
         + "2020-03-13;1;;;;1;1;\n"
         + ";1;;;;1;1;räknare\n",
     )
-    delivery = ingest_file(path, BoardingSource(chunk_rows=8), settings)
+    delivery = ingest_file(path, BoardingSource(), settings)
     assert delivery.status == "quarantined"
     assert delivery.reason.startswith("14 violation(s)"), delivery.reason
     assert_nothing_loaded(settings)
@@ -432,7 +430,7 @@ def test_a_violation_in_a_late_chunk_rejects_the_whole_file(settings, deliver):
     rows = [f"2020-03-{day:02d};1;{TRIP_1};{RESECENTRUM_A};;{day};0;räknare\n" for day in range(1, 10)]
     rows.append("2020-03-31;556;;;;1;0;räknare\n")  # line 11, in the second chunk of five rows; the first is clean
     path = deliver("pastigande_2020-03.csv", COUNT_HEADER + "".join(rows))
-    delivery = ingest_file(path, BoardingSource(chunk_rows=5), settings)
+    delivery = ingest_file(path, BoardingSource(), settings)
     assert delivery.status == "quarantined"
     assert delivery.reason == (
         "1 violation(s); first: line 11, column Linje: Linje is not a line (route_short_name) of the region's GTFS "
@@ -442,19 +440,18 @@ def test_a_violation_in_a_late_chunk_rejects_the_whole_file(settings, deliver):
     assert [d.status for d in Ledger(settings.ledger_path).deliveries(SOURCE)] == ["quarantined"]
 
 
-def test_the_stream_yields_a_frame_per_chunk_before_it_reads_the_end_of_the_file(settings, deliver):
+def test_every_row_keeps_its_line_and_a_broken_last_line_rejects_the_file(settings, deliver):
     rows = [f"2020-03-02 08:{minute:02d}:00;1;;{RESECENTRUM_A};APP;;;validering\n" for minute in range(7)]
     path = deliver("valideringar_2020-03-02.csv", VALIDATION_HEADER + "".join(rows))
-    frames = list(BoardingSource(chunk_rows=5).stream(path, "utf-8", "0006", settings, StreamState()))
-    assert [len(frame) for frame in frames] == [5, 2]
-    assert [list(frame["source_line"]) for frame in frames] == [[2, 3, 4, 5, 6], [7, 8]]
+    assert ingest_file(path, BoardingSource(), settings).status == "loaded"
+    assert [row[-1] for row in raw_rows(settings)] == [2, 3, 4, 5, 6, 7, 8]
 
     later_rows = "".join(rows[:6]).replace("2020-03-02", "2020-03-03")
     broken = deliver("valideringar_2020-03-03.csv", VALIDATION_HEADER + later_rows + "x;1;;;;;;\n")
-    stream = BoardingSource(chunk_rows=5).stream(broken, "utf-8", "0006", settings, StreamState())
-    assert len(next(stream)) == 5  # handed on before the broken last line is checked
-    with pytest.raises(ContractViolation, match="line 8, column Tidpunkt"):
-        list(stream)
+    delivery = ingest_file(broken, BoardingSource(), settings)
+    assert delivery.status == "quarantined"
+    assert "line 8, column Tidpunkt" in delivery.reason
+    assert len(raw_rows(settings)) == 7, "nothing of the broken file is loaded"
 
 
 def test_a_day_and_its_redelivery_both_load_and_the_ledger_keeps_both(settings, deliver):

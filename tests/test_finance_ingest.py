@@ -113,7 +113,7 @@ def test_a_violation_in_a_late_chunk_leaves_nothing_half_loaded(settings, landin
     lines = ["Period;Ansvar;Konto;Belopp"] + [f"202001;062110;4610;{n},00" for n in range(1, 10)]
     lines.append("202001;062110;4610;tio")  # line 11, in the fifth chunk of two rows
     path = landing("finance_ledger", "late.csv", "\n".join(lines) + "\n")
-    delivery = ingest_file(path, LedgerSource(chunk_rows=2), settings)
+    delivery = ingest_file(path, LedgerSource(), settings)
     assert delivery.status == "quarantined"
     assert "line 11, column Belopp" in delivery.reason
     assert list((settings.raw_dir / "finance_ledger").rglob("0006/*")) == []

@@ -123,7 +123,7 @@ def test_a_broken_target_file_names_each_rule(settings, deliver):
         + ";;;;;;\n"  # 9: every required value missing
         + "061100;competence_plans_share;2020;;95;at least;\n",  # 10: repeats line 2 in a later chunk
     )
-    delivery = ingest_file(path, GoalTargetSource(chunk_rows=3), settings)
+    delivery = ingest_file(path, GoalTargetSource(), settings)
     assert delivery.status == "quarantined"
     assert raw_rows(settings, "goal_targets", "*") == []
     name = "malvarden_2020.csv"
@@ -224,7 +224,7 @@ def test_a_broken_goal_structure_names_each_rule(settings, deliver):
         + ";Medarbetare;;;;;;\n"  # 7: required values missing
         + "2020;Ekonomi;Attraktiv arbetsgivare;;competence_plans_share;061100;9;\n",  # 8: repeats line 2
     )
-    delivery = ingest_file(path, GoalStructureSource(chunk_rows=2), settings)
+    delivery = ingest_file(path, GoalStructureSource(), settings)
     assert delivery.status == "quarantined"
     assert raw_rows(settings, "goal_structure", "*") == []
     assert_reported(
@@ -315,7 +315,7 @@ def test_broken_reported_values_name_each_rule(settings, deliver):
         + ";;;;;;\n"  # 10: every required value missing
         + "062100;nki_travellers;2020-12;År;61;t;\n",  # 11: repeats line 2 in a later chunk
     )
-    delivery = ingest_file(path, GoalReportedValueSource(chunk_rows=3), settings)
+    delivery = ingest_file(path, GoalReportedValueSource(), settings)
     assert delivery.status == "quarantined"
     assert raw_rows(settings, "goal_reported_values", "*") == []
     name = "rapporterade.csv"

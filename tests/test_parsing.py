@@ -1,14 +1,16 @@
-"""Pure functions of ingest: encoding detection, cells, personnummer, pseudonymisation."""
+"""Pure functions of ingest: encoding detection, personnummer, pseudonymisation, and their SQL twins."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
+from ingest import duck
 from ingest import personnummer as pnr
-from ingest.hr.sick_leave import long_term_split
-from ingest.parsing import CellError, month_end, parse_date, parse_number, parse_period, parse_text
+from ingest.hr.sick_leave import long_term_split, long_term_split_sql, month_end
+from ingest.ridership.service_trips import identity_number_sql, is_personal_identity_number
 from ingest.textio import EncodingError, inspect_file
 from tests.extract_fixtures import MAN_1960, WOMAN_1985, personnummer
 
@@ -46,42 +48,18 @@ def test_bytes_undefined_in_cp1252_are_rejected_with_offset(tmp_path):
         inspect_file(path)
 
 
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("7,5", 7.5),
-        ("1 234,50", 1234.5),
-        ("1\u00a0234,50", 1234.5),
-        ("1.234,50", 1234.5),
-        ("-3", -3.0),
-        ("\u22123,25", -3.25),
-        ("7.5", 7.5),
-        ("0", 0.0),
-        ("", None),
-        ("  ", None),
-    ],
-)
-def test_numbers_parse_swedish_style(text, value):
-    assert parse_number(text) == value
+def test_the_first_pass_counts_lines_and_finds_bytes_where_cp1252_is_not_latin_1(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("H;I\r\na;b\r\n\r\nc;d\r\n\r\n\r\n".encode("cp1252"))
+    facts = inspect_file(path)
+    assert (facts.content_lines, facts.lone_carriage_returns, facts.has_c1_bytes) == (4, 0, False)
+    path.write_bytes("H\rrad – en\n".encode("cp1252"))  # a lone CR, and an en dash (0x96)
+    facts = inspect_file(path)
+    assert (facts.content_lines, facts.lone_carriage_returns, facts.has_c1_bytes) == (2, 1, True)
 
 
-@pytest.mark.parametrize("text", ["7,5,1", "abc", "1,2.3", "12,", ",5x"])
-def test_bad_numbers_name_the_rule(text):
-    with pytest.raises(CellError, match="not a number"):
-        parse_number(text)
-
-
-def test_dates_and_periods():
-    assert parse_date("2021-04-30") == dt.date(2021, 4, 30)
-    assert parse_date("20210430") == dt.date(2021, 4, 30)
-    assert parse_date("") is None
-    with pytest.raises(CellError, match="not a valid date"):
-        parse_date("2021-02-30")
-    assert parse_period("202104") == dt.date(2021, 4, 1)
-    with pytest.raises(CellError, match="month 01-12"):
-        parse_period("202113")
+def test_month_end():
     assert month_end(dt.date(2024, 2, 1)) == dt.date(2024, 2, 29)
-    assert parse_text(" 0410 ") == "0410"
 
 
 def test_personnummer_validation_and_derivation():
@@ -139,3 +117,57 @@ def test_long_term_split_from_spell_start():
     # Spell started 25 March: 1-7 April are days 8-14 (7 days), 8-30 April days 15-37 (23 days).
     short, middle, long = long_term_split(30.0, dt.date(2021, 3, 25), april)
     assert (short, middle, long) == pytest.approx((7.0, 23.0, 0.0))
+
+
+def test_the_sql_personnummer_rules_agree_with_python():
+    rng = random.Random(3)
+    cells = [WOMAN_1985, MAN_1960, WOMAN_1985.replace("-", ""), "19851332-1234", "850312-1234", "abc", ""]
+    for _ in range(3000):
+        born = dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(45_000))
+        day = born.day + (60 if rng.random() < 0.2 else 0)  # samordningsnummer
+        text = f"{born:%Y%m}{day:02d}" + "".join(rng.choice("0123456789") for _ in range(4))
+        cells.append(text if rng.random() < 0.5 else f"{text[:8]}-{text[8:]}")
+        cells.append(text[2:] if rng.random() < 0.5 else f"{text[2:8]}{rng.choice('-+')}{text[8:]}")
+    key = b"test-key"
+    inner, outer = pnr.hmac_pads(key)
+    with duck.connect() as connection:
+        connection.execute("CREATE TABLE t (cell VARCHAR, inner_pad BLOB, outer_pad BLOB)")
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?)", [[c, inner, outer] for c in cells])
+        rows = connection.execute(
+            f"SELECT cell, {pnr.valid_sql('cell')}, {identity_number_sql('cell')}, "
+            f"CASE WHEN {pnr.valid_sql('cell')} THEN {pnr.gender_sql(pnr.digits_sql('cell'))} END, "
+            f"CASE WHEN {pnr.valid_sql('cell')} THEN "
+            f"{pnr.pseudonymise_sql(pnr.digits_sql('cell'), 'inner_pad', 'outer_pad')} END "
+            "FROM t"
+        ).fetchall()
+    assert sum(valid for _, valid, *_ in rows) > 100
+    for cell, valid, identity, gender, key_hash in rows:
+        try:
+            digits = pnr.normalise(cell)
+        except pnr.PersonnummerError:
+            digits = None
+        assert valid == (digits is not None), cell
+        assert identity == is_personal_identity_number(cell), cell
+        if digits:
+            assert gender == pnr.gender(digits)
+            assert key_hash == pnr.pseudonymise(digits, key)
+
+
+def test_the_sql_age_bands_and_long_term_split_agree_with_python():
+    rng = random.Random(5)
+    cases = []
+    for _ in range(2000):
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25_000))
+        month = dt.date(rng.randrange(2016, 2024), rng.randrange(1, 13), 1)
+        spell = month + dt.timedelta(days=rng.randrange(-200, 40))
+        cases.append((born, month, spell, float(rng.choice([0, 8, 16.5, 100, 168]))))
+    short, middle, long = long_term_split_sql("hours", "spell", "month")
+    with duck.connect() as connection:
+        connection.execute("CREATE TABLE t (born DATE, month DATE, spell DATE, hours DOUBLE)")
+        connection.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", cases)
+        rows = connection.execute(
+            f"SELECT {pnr.age_band_sql('born', 'last_day(month)')}, {short}, {middle}, {long} FROM t"
+        ).fetchall()
+    for (born, month, spell, hours), (band, *split) in zip(cases, rows, strict=True):
+        assert band == pnr.age_band(pnr.age_on(born, month_end(month)))
+        assert tuple(split) == pytest.approx(long_term_split(hours, spell, month), abs=1e-9)

@@ -170,7 +170,7 @@ def test_a_repeated_order_id_is_found_across_chunks(settings, deliver):
     rows = [f"2020-03-0{day};Färdtjänst;FT-1;1;5;100;B-{day}\n" for day in range(1, 6)]
     rows.append("2020-03-09;Färdtjänst;FT-1;1;5;100;B-2\n")  # line 7, in the third chunk of two rows
     path = deliver("ridership_service_trips", "serviceresor_2020-03.csv", TRIP_HEADER + "".join(rows))
-    delivery = ingest_file(path, ServiceTripSource(chunk_rows=2), settings)
+    delivery = ingest_file(path, ServiceTripSource(), settings)
     assert delivery.status == "quarantined"
     assert_reported(
         report(settings, "ridership_service_trips"),
@@ -191,7 +191,7 @@ def test_a_broken_summary_file_names_each_rule(settings, deliver):
         + "202001;FÄRDTJÄNST;10;100;1000\n"
         + "202003;Buss;1;1;1\n",
     )
-    delivery = ingest_file(path, ServiceTripSource(chunk_rows=2), settings)
+    delivery = ingest_file(path, ServiceTripSource(), settings)
     assert delivery.status == "quarantined"
     assert_reported(
         report(settings, "ridership_service_trips"),
@@ -290,7 +290,7 @@ def test_a_broken_production_file_names_each_rule(settings, deliver):
         "202001;OP-1;;100\n"
         "202002;RB-2011;;5\n",
     )
-    delivery = ingest_file(path, ProductionSource(chunk_rows=3), settings)
+    delivery = ingest_file(path, ProductionSource(), settings)
     assert delivery.status == "quarantined"
     assert raw_rows(settings, "ridership_production", "*") == []
     assert_reported(
@@ -367,7 +367,7 @@ def test_a_broken_population_file_names_each_rule(settings, deliver):
         "folkmangd.csv",
         "År;Kön;Folkmängd\n2019;T;363599\n1899;T;1\n2020;X;1\n2020;T;-1\n2019;;363600\n2021;T;\n",
     )
-    delivery = ingest_file(path, PopulationSource(chunk_rows=2), settings)
+    delivery = ingest_file(path, PopulationSource(), settings)
     assert delivery.status == "quarantined"
     assert raw_rows(settings, "population", "*") == []
     assert_reported(

@@ -2,8 +2,10 @@
 
 Both shapes become the same raw rows: one posting (or one month × code string) with its accounting
 month, the code parts (ansvar, konto, verksamhet, aktivitet, projekt, motpart) and the amount in SEK
-with the ledger sign. Files are streamed chunk by chunk (docs/extracts/finance_ledger.md), so a year
-of a large region's postings never sits in memory whole.
+with the ledger sign. A CSV ledger is read and checked by DuckDB (:mod:`ingest.extract`); a SIE 4
+file is parsed by :mod:`ingest.finance.sie` and streamed into DuckDB voucher batch by voucher batch,
+where the same rules check it. Either way a year of a large region's postings never sits in Python's
+memory whole (docs/extracts/finance_ledger.md).
 """
 
 from __future__ import annotations
@@ -12,26 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
-
-from ingest.chunked import DEFAULT_CHUNK_ROWS, Field
-from ingest.contract import ContractViolation, Violation, check_with_gx
-from ingest.finance.common import (
-    ACCOUNT_PATTERN,
-    CODE_FIELDS,
-    MAX_VIOLATIONS,
-    ansvar_expectations,
-    ansvar_problems,
-    checked_stream,
-    month_codes,
-    result_account,
-)
+from ingest.contract import Violation
+from ingest.extract import Field, Staged
+from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, RESULT_ACCOUNT, month_code, required
 from ingest.finance.sie import SieReader, SieTransaction, SieVoucher, is_sie
-from ingest.hr.organisation import unit_intervals
-from ingest.sources import StreamState
-from regionkpi.settings import Settings
+from ingest.reference import unit_rules, units_table
+from ingest.sources import Checked, CsvSource, Delivered, Plan, RawColumn, run_plan
 
 FIELDS = [
     Field("Period", "period_month", "period", required=False),
@@ -46,20 +34,95 @@ FIELDS = [
 ]
 ONE_OF = [[["period_month"], ["voucher_date"]]]
 
-RAW_COLUMNS = [
-    "period_month",
-    "voucher_date",
-    "ansvar",
-    "konto",
-    "verksamhet",
-    "aktivitet",
-    "projekt",
-    "motpart",
-    "amount",
-    "posting_text",
-    "voucher",
-    "source_format",
-]
+SCHEMA = (
+    RawColumn("period_month", "DATE", nullable=False),
+    RawColumn("voucher_date", "DATE"),
+    RawColumn("ansvar", "VARCHAR"),
+    RawColumn("konto", "VARCHAR", nullable=False),
+    RawColumn("verksamhet", "VARCHAR"),
+    RawColumn("aktivitet", "VARCHAR"),
+    RawColumn("projekt", "VARCHAR"),
+    RawColumn("motpart", "VARCHAR"),
+    RawColumn("amount", "DOUBLE", nullable=False),
+    RawColumn("posting_text", "VARCHAR"),
+    RawColumn("voucher", "VARCHAR"),
+    RawColumn("source_format", "VARCHAR", nullable=False),
+)
+#: Postings per batch on their way from the SIE parser into DuckDB.
+SIE_BATCH_ROWS = 100_000
+
+
+def ledger_plan(delivered: Delivered, source_format: str) -> Plan:
+    """The ledger's rules, whatever the format: month, account and amount present, the account a
+    Region-Bas account, and Ansvar on every result account, a unit valid in the posting's month."""
+    known, setup = units_table(delivered.settings, delivered.region_id)
+    return Plan(
+        derived={"period_month": "coalesce(period_month, CAST(date_trunc('month', voucher_date) AS DATE))"},
+        rules=[
+            *required(("period_month", "konto", "amount")),
+            ACCOUNT_RULE,
+            *unit_rules("ansvar", "period_month", known=known, required_where=RESULT_ACCOUNT),
+        ],
+        raw={"source_format": f"'{source_format}'"},
+        periods=month_code("period_month"),
+        measure="amount",
+        setup=setup,
+    )
+
+
+class LedgerSource(CsvSource):
+    name = "finance_ledger"
+    depends_on: tuple[str, ...] = ("organisation",)
+    contract_doc = "docs/extracts/finance_ledger.md (SIE 4: docs/extracts/finance_sie4.md)"
+    schema = SCHEMA
+    fields = FIELDS
+    one_of = ONE_OF
+
+    def reads_own_encoding(self, path: Path) -> bool:
+        return is_sie(path)
+
+    def check(self, delivered: Delivered) -> Checked:
+        if is_sie(delivered.path):
+            return self._sie(delivered)
+        return super().check(delivered)
+
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        return ledger_plan(delivered, "csv")
+
+    def _sie(self, delivered: Delivered) -> Checked:
+        """Parse the SIE file (Python: SIE 4 is a line format of its own) into DuckDB table ``rows``,
+        batch by batch, then check it with the ledger's rules like a CSV ledger."""
+        import pyarrow as pa
+
+        reader = SieReader(delivered.path)
+        connection = delivered.connection
+        schema = pa.schema(
+            [
+                *[(name, pa.string()) for name in ("ansvar", "verksamhet", "aktivitet", "projekt", "motpart")],
+                ("period_month", pa.date32()),
+                ("voucher_date", pa.date32()),
+                ("konto", pa.string()),
+                ("amount", pa.float64()),
+                ("posting_text", pa.string()),
+                ("voucher", pa.string()),
+                ("line_no", pa.int32()),
+            ]
+        )
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE rows (ansvar VARCHAR, verksamhet VARCHAR, aktivitet VARCHAR, "
+            "projekt VARCHAR, motpart VARCHAR, period_month DATE, voucher_date DATE, konto VARCHAR, amount DOUBLE, "
+            "posting_text VARCHAR, "
+            "voucher VARCHAR, line_no INTEGER)"
+        )
+        for batch in _sie_batches(reader, SIE_BATCH_ROWS):
+            connection.register("_sie_batch", pa.Table.from_pylist(batch, schema=schema))
+            connection.execute("INSERT INTO rows SELECT * FROM _sie_batch")
+            connection.unregister("_sie_batch")
+        problems = reader.problems + reader.check_period_balances()
+        early = [Violation(p.rule, line=p.line, column=f"#VER {p.voucher}" if p.voucher else None) for p in problems]
+        staged = Staged(dict(SIE_HEADERS), [], early, {"the SIE file is well formed": len(early)}, 0)
+        return run_plan(self, delivered, staged, ledger_plan(delivered, "sie4"), FIELDS)
+
 
 #: SIE dimension names (case-insensitive) and the ledger code part each one is.
 SIE_DIMENSION_NAMES = {
@@ -75,81 +138,12 @@ SIE_DIMENSION_NAMES = {
 SIE_STANDARD_DIMENSIONS = {"1": "ansvar", "6": "projekt"}
 
 
-class LedgerSource:
-    name = "finance_ledger"
-    depends_on: tuple[str, ...] = ("organisation",)
-    contract_doc = "docs/extracts/finance_ledger.md (SIE 4: docs/extracts/finance_sie4.md)"
-    schema = pa.schema(
-        [
-            pa.field("period_month", pa.date32(), nullable=False),
-            pa.field("voucher_date", pa.date32()),
-            pa.field("ansvar", pa.string()),
-            pa.field("konto", pa.string(), nullable=False),
-            pa.field("verksamhet", pa.string()),
-            pa.field("aktivitet", pa.string()),
-            pa.field("projekt", pa.string()),
-            pa.field("motpart", pa.string()),
-            pa.field("amount", pa.float64(), nullable=False),
-            pa.field("posting_text", pa.string()),
-            pa.field("voucher", pa.string()),
-            pa.field("source_format", pa.string(), nullable=False),
-        ]
-    )
-
-    def __init__(self, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
-        self.chunk_rows = chunk_rows
-
-    def reads_own_encoding(self, path: Path) -> bool:
-        return is_sie(path)
-
-    def stream(
-        self, path: Path, encoding: str, region_id: str, settings: Settings, state: StreamState
-    ) -> Iterator[pd.DataFrame]:
-        units = unit_intervals(settings, region_id)
-        if is_sie(path):
-            return self._sie(path, units, state)
-        return checked_stream(
-            path,
-            encoding,
-            FIELDS,
-            one_of=ONE_OF,
-            suite_name="contract_finance_ledger",
-            state=state,
-            prepare=lambda frame: _prepare(frame, units),
-            expectations=lambda frame: _expectations(units is not None),
-            to_raw=lambda frame: _to_raw(frame, "csv"),
-            periods=lambda frame: month_codes(frame["period_month"]),
-            chunk_rows=self.chunk_rows,
-        )
-
-    def _sie(self, path: Path, units: pd.DataFrame | None, state: StreamState) -> Iterator[pd.DataFrame]:
-        reader = SieReader(path)
-        violations: list[Violation] = []
-        for rows in _sie_batches(reader, self.chunk_rows):
-            frame = _prepare(pd.DataFrame(rows), units)
-            violations += check_with_gx(
-                frame, "contract_finance_ledger_sie4", _expectations(units is not None), SIE_HEADERS
-            )
-            if len(violations) >= MAX_VIOLATIONS:
-                break
-            if not violations:
-                state.periods |= month_codes(frame["period_month"])
-                yield _to_raw(frame, "sie4")
-        complete = len(violations) < MAX_VIOLATIONS  # the period balances need the whole file read
-        problems = reader.problems + (reader.check_period_balances() if complete else [])
-        violations += [
-            Violation(p.rule, line=p.line, column=f"#VER {p.voucher}" if p.voucher else None) for p in problems
-        ]
-        if violations:
-            raise ContractViolation(path.name, violations)
-
-
 #: How a SIE file's cells are named in a quarantine report.
 SIE_HEADERS = {
     "konto": "#TRANS konto",
     "amount": "#TRANS belopp",
     "period_month": "#TRANS datum",
-    **{c: "#TRANS objekt Ansvar" for c in ("ansvar_missing", "ansvar_not_a_unit", "ansvar_not_valid")},
+    "ansvar": "#TRANS objekt Ansvar",
 }
 
 
@@ -193,35 +187,3 @@ def _sie_row(voucher: SieVoucher, transaction: SieTransaction, dimensions: dict[
         line_no=transaction.line,
     )
     return row
-
-
-def _prepare(frame: pd.DataFrame, units: pd.DataFrame | None) -> pd.DataFrame:
-    for column in RAW_COLUMNS:
-        if column not in frame and column != "source_format":
-            frame[column] = None
-    frame["voucher_date"] = pd.to_datetime(frame["voucher_date"])
-    from_date = frame["voucher_date"].dt.to_period("M").dt.to_timestamp()
-    frame["period_month"] = pd.to_datetime(frame["period_month"]).fillna(from_date)
-    return ansvar_problems(frame, units, "period_month", required=result_account(frame["konto"]))
-
-
-def _expectations(units_known: bool) -> list[Any]:
-    return [
-        *[
-            gxe.ExpectColumnValuesToNotBeNull(column=c, meta={"rule": "a value is required"})
-            for c in ("period_month", "konto", "amount")
-        ],
-        gxe.ExpectColumnValuesToMatchRegex(
-            column="konto",
-            regex=ACCOUNT_PATTERN,
-            meta={"rule": "Konto must be a Region-Bas account of 4-6 digits in classes 1-8"},
-        ),
-        *ansvar_expectations(units_known),
-    ]
-
-
-def _to_raw(frame: pd.DataFrame, source_format: str) -> pd.DataFrame:
-    raw = frame[[c for c in RAW_COLUMNS if c != "source_format"]].copy()
-    raw["source_format"] = source_format
-    raw["source_line"] = frame["line_no"]
-    return raw

@@ -1,33 +1,18 @@
 """Budget and forecast extracts: the plan per responsibility and account (or report line).
 
-Both are small next to the ledger but are read the same way (chunked, GX-checked per chunk). Amounts
+Both are small next to the ledger but are read the same way (checked in DuckDB, GX once per file). Amounts
 carry the ledger sign. A budget row is a month of a year; a forecast row is a full-year amount made
 after a month (its vintage). See docs/extracts/finance_budget.md and finance_forecast.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
-
-from ingest.chunked import Field
-from ingest.finance.common import (
-    ACCOUNT_PATTERN,
-    CODE_FIELDS,
-    ansvar_expectations,
-    ansvar_problems,
-    checked_stream,
-    month_codes,
-    report_line_ids,
-)
-from ingest.hr.organisation import unit_intervals
-from ingest.sources import StreamState
-from regionkpi.settings import Settings
+from ingest.extract import Field, Rule, Staged
+from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, month_code, report_line_ids
+from ingest.reference import unit_rules, units_table
+from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 
 _PLAN_FIELDS = [
     Field("Ansvar", "ansvar"),
@@ -35,109 +20,63 @@ _PLAN_FIELDS = [
     Field("Rapportrad", "report_line_id", required=False),
     *CODE_FIELDS,
 ]
-_ONE_OF = [[["konto"], ["report_line_id"]]]
-_PLAN_SCHEMA = [
-    pa.field("ansvar", pa.string(), nullable=False),
-    pa.field("konto", pa.string()),
-    pa.field("report_line_id", pa.string()),
-    pa.field("verksamhet", pa.string()),
-    pa.field("aktivitet", pa.string()),
-    pa.field("projekt", pa.string()),
-    pa.field("amount", pa.float64(), nullable=False),
-]
+_PLAN_SCHEMA = (
+    RawColumn("ansvar", "VARCHAR", nullable=False),
+    RawColumn("konto", "VARCHAR"),
+    RawColumn("report_line_id", "VARCHAR"),
+    RawColumn("verksamhet", "VARCHAR"),
+    RawColumn("aktivitet", "VARCHAR"),
+    RawColumn("projekt", "VARCHAR"),
+    RawColumn("amount", "DOUBLE", nullable=False),
+)
 
 
-def _plan_expectations(frame: pd.DataFrame, units_known: bool, lines: set[str], amount_header: str) -> list[Any]:
-    """Rules every plan row obeys: an account or a known report line, an amount, a valid Ansvar."""
-    frame["account_or_line"] = frame["konto"].where(frame["konto"].notna(), frame["report_line_id"])
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(column="amount", meta={"rule": f"{amount_header} is required"}),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="account_or_line", meta={"rule": "a row needs a Konto or a Rapportrad"}
-        ),
-        gxe.ExpectColumnValuesToMatchRegex(
-            column="konto",
-            regex=ACCOUNT_PATTERN,
-            meta={"rule": "Konto must be a Region-Bas account of 4-6 digits in classes 1-8"},
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="report_line_id",
-            value_set=sorted(lines),
-            meta={"rule": "Rapportrad must be a report line of seeds/report_lines.csv for the region"},
-        ),
-        *ansvar_expectations(units_known),
-    ]
-
-
-def _with_optional(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in ("konto", "report_line_id", "verksamhet", "aktivitet", "projekt"):
-        if column not in frame:
-            frame[column] = None
-    return frame
-
-
-class _PlanSource:
+class _PlanSource(CsvSource):
     """What budget and forecast share: code parts, an account or a report line, a month, an amount.
 
     A subclass names its month column, its leading fields and amount header, and adds the rules of
-    its own columns (``_derive`` and ``_own_expectations``).
+    its own columns (``_derived`` and ``_own_rules``).
     """
 
-    name: str
-    contract_doc: str
-    depends_on: tuple[str, ...] = ("organisation",)
-    month_column: str
-    amount_header: str
-    derived_headers: ClassVar[dict[str, str]] = {"account_or_line": "Konto, Rapportrad"}
+    depends_on: ClassVar[tuple[str, ...]] = ("organisation",)
+    one_of = ((("konto",), ("report_line_id",)),)
+    month_column: ClassVar[str]
+    amount_header: ClassVar[str]
+    leading_fields: ClassVar[list[Field]]
 
-    @property
-    def schema(self) -> pa.Schema:
-        return pa.schema([pa.field(self.month_column, pa.date32(), nullable=False), *_PLAN_SCHEMA])
+    def fields_for(self, delivered: Delivered) -> list[Field]:
+        return [*self.leading_fields, *_PLAN_FIELDS, Field(self.amount_header, "amount", "number", max_decimals=2)]
 
-    def reads_own_encoding(self, path: Path) -> bool:
-        return False
+    def _derived(self) -> dict[str, str]:
+        return {}
 
-    def _leading_fields(self) -> list[Field]:
-        raise NotImplementedError
-
-    def _derive(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return frame
-
-    def _own_expectations(self) -> list[Any]:
+    def _own_rules(self) -> list[Rule]:
         return []
 
-    def stream(
-        self, path: Path, encoding: str, region_id: str, settings: Settings, state: StreamState
-    ) -> Iterator[pd.DataFrame]:
-        units = unit_intervals(settings, region_id)
-        lines = report_line_ids(settings, region_id)
-        fields = [
-            *self._leading_fields(),
-            *_PLAN_FIELDS,
-            Field(self.amount_header, "amount", "number", max_decimals=2),
-        ]
-
-        def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-            return ansvar_problems(self._derive(_with_optional(frame)), units, self.month_column)
-
-        def expectations(frame: pd.DataFrame) -> list[Any]:
-            return [
-                *self._own_expectations(),
-                *_plan_expectations(frame, units is not None, lines, self.amount_header),
-            ]
-
-        return checked_stream(
-            path,
-            encoding,
-            fields,
-            one_of=_ONE_OF,
-            suite_name=f"contract_{self.name}",
-            derived_headers=self.derived_headers,
-            state=state,
-            prepare=prepare,
-            expectations=expectations,
-            to_raw=lambda frame: _plan_raw(frame, [self.month_column]),
-            periods=lambda frame: month_codes(frame[self.month_column]),
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        known, setup = units_table(delivered.settings, delivered.region_id)
+        lines = report_line_ids(delivered.settings, delivered.region_id)
+        return Plan(
+            derived=self._derived(),
+            rules=[
+                *self._own_rules(),
+                Rule(f"{self.amount_header} is required", "amount IS NULL", ("amount",)),
+                Rule(
+                    "a row needs a Konto or a Rapportrad",
+                    "konto IS NULL AND report_line_id IS NULL",
+                    header="Konto, Rapportrad",
+                ),
+                ACCOUNT_RULE,
+                Rule(
+                    "Rapportrad must be a report line of seeds/report_lines.csv for the region",
+                    f"report_line_id IS NOT NULL AND NOT {in_values('report_line_id', lines)}",
+                    ("report_line_id",),
+                ),
+                *unit_rules("ansvar", self.month_column, known=known),
+            ],
+            periods=month_code(self.month_column),
+            measure="amount",
+            setup=setup,
         )
 
 
@@ -146,27 +85,24 @@ class BudgetSource(_PlanSource):
     contract_doc = "docs/extracts/finance_budget.md"
     month_column = "period_month"
     amount_header = "Belopp"
-    derived_headers: ClassVar[dict[str, str]] = {
-        **_PlanSource.derived_headers,
-        "year_month_invalid": "År, Månad",
-    }
+    leading_fields: ClassVar[list[Field]] = [Field("År", "year", "integer"), Field("Månad", "month", "integer")]
+    schema = (RawColumn("period_month", "DATE", nullable=False), *_PLAN_SCHEMA)
 
-    def _leading_fields(self) -> list[Field]:
-        return [Field("År", "year", "integer"), Field("Månad", "month", "integer")]
+    def _derived(self) -> dict[str, str]:
+        valid = "year BETWEEN 2000 AND 2100 AND month BETWEEN 1 AND 12"
+        return {
+            "year_month_valid": f"coalesce({valid}, false)",
+            "period_month": "CASE WHEN year_month_valid "
+            "THEN make_date(CAST(year AS INTEGER), CAST(month AS INTEGER), 1) END",
+        }
 
-    def _derive(self, frame: pd.DataFrame) -> pd.DataFrame:
-        valid = (frame["year"].between(2000, 2100) & frame["month"].between(1, 12)).fillna(False).astype(bool)
-        parts = pd.DataFrame(
-            {"year": frame["year"].where(valid, 2000), "month": frame["month"].where(valid, 1), "day": 1}
-        )
-        frame["period_month"] = pd.to_datetime(parts.astype("int64")).where(valid)
-        frame["year_month_invalid"] = (frame["year"].astype(str) + "-" + frame["month"].astype(str)).where(~valid)
-        return frame
-
-    def _own_expectations(self) -> list[Any]:
+    def _own_rules(self) -> list[Rule]:
         return [
-            gxe.ExpectColumnValuesToBeNull(
-                column="year_month_invalid", meta={"rule": "År must be 2000-2100 and Månad 1-12"}
+            Rule(
+                "År must be 2000-2100 and Månad 1-12",
+                "NOT year_month_valid",
+                header="År, Månad",
+                value="coalesce(CAST(year AS VARCHAR), '<NA>') || '-' || coalesce(CAST(month AS VARCHAR), '<NA>')",
             )
         ]
 
@@ -176,16 +112,8 @@ class ForecastSource(_PlanSource):
     contract_doc = "docs/extracts/finance_forecast.md"
     month_column = "vintage_month"
     amount_header = "Helårsprognos"
+    leading_fields: ClassVar[list[Field]] = [Field("Prognostillfälle", "vintage_month", "period")]
+    schema = (RawColumn("vintage_month", "DATE", nullable=False), *_PLAN_SCHEMA)
 
-    def _leading_fields(self) -> list[Field]:
-        return [Field("Prognostillfälle", "vintage_month", "period")]
-
-    def _own_expectations(self) -> list[Any]:
-        return [
-            gxe.ExpectColumnValuesToNotBeNull(column="vintage_month", meta={"rule": "Prognostillfälle is required"})
-        ]
-
-
-def _plan_raw(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
-    columns = [*first, "ansvar", "konto", "report_line_id", *("verksamhet", "aktivitet", "projekt"), "amount"]
-    return frame[columns]
+    def _own_rules(self) -> list[Rule]:
+        return [Rule("Prognostillfälle is required", "vintage_month IS NULL", ("vintage_month",))]

@@ -5,17 +5,9 @@ Each delivery is the region's complete history; staging keeps the latest deliver
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
-import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
-
-from ingest.contract import Column, ContractViolation, Violation, check_with_gx, read_extract
-from ingest.parsing import parse_date, parse_text
-from ingest.sources import Accepted
-from regionkpi.settings import Settings
+from ingest.extract import Field, FileRule, Rule, Staged, Unique, sql_string
+from ingest.finance.common import required
+from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 
 LEVELS = {
     "region": "region",
@@ -25,130 +17,96 @@ LEVELS = {
     "enhet": "unit",
 }
 
-COLUMNS = [
-    Column("Enhetskod", "unit_code", parse_text),
-    Column("Enhetsnamn", "unit_name", parse_text),
-    Column("Överordnad enhet", "parent_unit_code", parse_text, required=False),
-    Column("Nivå", "level_text", parse_text),
-    Column("Giltig från", "valid_from", parse_date),
-    Column("Giltig till", "valid_to", parse_date, required=False),
+FIELDS = [
+    Field("Enhetskod", "unit_code"),
+    Field("Enhetsnamn", "unit_name"),
+    Field("Överordnad enhet", "parent_unit_code", required=False),
+    Field("Nivå", "level_text"),
+    Field("Giltig från", "valid_from", "date"),
+    Field("Giltig till", "valid_to", "date", required=False),
 ]
 
+_LEVEL = "lower(level_text)"
+#: The end of a version's validity; an open version runs to the end of time.
+_END = "coalesce(valid_to, DATE '9999-12-31')"
 
-class OrganisationSource:
+
+class OrganisationSource(CsvSource):
     name = "organisation"
     depends_on: tuple[str, ...] = ()
     contract_doc = "docs/extracts/organisation.md"
-    schema = pa.schema(
-        [
-            pa.field("unit_code", pa.string(), nullable=False),
-            pa.field("unit_name", pa.string(), nullable=False),
-            pa.field("parent_unit_code", pa.string()),
-            pa.field("organisation_level", pa.string(), nullable=False),
-            pa.field("valid_from", pa.date32(), nullable=False),
-            pa.field("valid_to", pa.date32()),
-        ]
+    schema = (
+        RawColumn("unit_code", "VARCHAR", nullable=False),
+        RawColumn("unit_name", "VARCHAR", nullable=False),
+        RawColumn("parent_unit_code", "VARCHAR"),
+        RawColumn("organisation_level", "VARCHAR", nullable=False),
+        RawColumn("valid_from", "DATE", nullable=False),
+        RawColumn("valid_to", "DATE"),
     )
+    fields = FIELDS
+    value_in_rule = True
+    skip_empty_rows = True
 
-    def read(self, path: Path, encoding: str, region_id: str, settings: Settings) -> Accepted:
-        parsed = read_extract(path, encoding, COLUMNS)
-        violations = list(parsed.violations)
-        frame = parsed.frame
-        if not frame.empty and "parent_unit_code" not in frame:
-            frame["parent_unit_code"] = None
-        if not frame.empty:
-            frame["level_key"] = frame["level_text"].map(lambda t: t.lower() if isinstance(t, str) else t)
-            known_codes = sorted(set(frame["unit_code"].dropna()))
-            expectations = [
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        level_header = staged.header("level_text", "Nivå")
+        overlapping = _overlaps(delivered)
+        return Plan(
+            derived={
+                "level_key": _LEVEL,
+                "previous_end": f"lag({_END}) OVER (PARTITION BY unit_code ORDER BY valid_from, line_no)",
+            },
+            rules=[
+                *required(("unit_code", "unit_name", "level_text", "valid_from")),
+                Rule(
+                    "level must be Region, Nämnd/styrelse, Förvaltning, Område/avdelning or Enhet",
+                    f"level_key IS NOT NULL AND NOT {in_values('level_key', list(LEVELS))}",
+                    header=level_header,
+                    value="level_key",
+                ),
+                Rule(
+                    "parent unit must be a unit code of this file",
+                    "parent_unit_code IS NOT NULL AND parent_unit_code NOT IN "
+                    "(SELECT unit_code FROM rows WHERE unit_code IS NOT NULL)",
+                    ("parent_unit_code",),
+                ),
+                Rule(
+                    "valid to must not be before valid from",
+                    "valid_to < valid_from",
+                    ("valid_to", "valid_from"),
+                ),
+                Unique(
+                    "a unit appears twice with the same valid-from date",
+                    ("unit_code", "valid_from"),
+                    ("unit_code", "valid_from"),
+                    later=False,
+                ),
+                FileRule(
+                    "SELECT CASE WHEN count(DISTINCT unit_code) <> 1 THEN 'exactly one unit of level Region is "
+                    "required, found ' || count(DISTINCT unit_code) END FROM rows WHERE lower(level_text) = 'region'",
+                    header=level_header,
+                ),
                 *[
-                    gxe.ExpectColumnValuesToNotBeNull(column=c, meta={"rule": "a value is required"})
-                    for c in ("unit_code", "unit_name", "level_text", "valid_from")
-                ],
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="level_key",
-                    value_set=sorted(LEVELS),
-                    meta={"rule": "level must be Region, Nämnd/styrelse, Förvaltning, Område/avdelning or Enhet"},
-                ),
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="parent_unit_code",
-                    value_set=known_codes,
-                    meta={"rule": "parent unit must be a unit code of this file"},
-                ),
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="valid_to",
-                    column_B="valid_from",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                    meta={"rule": "valid to must not be before valid from"},
-                ),
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["unit_code", "valid_from"],
-                    meta={"rule": "a unit appears twice with the same valid-from date"},
-                ),
-            ]
-            headers = {**parsed.headers, "level_key": parsed.headers.get("level_text", "Nivå")}
-            violations += check_with_gx(frame, "contract_organisation", expectations, headers)
-            violations += _tree_violations(frame, parsed.headers)
-        if violations:
-            raise ContractViolation(path.name, violations)
-
-        raw = pd.DataFrame(
-            {
-                "unit_code": frame["unit_code"],
-                "unit_name": frame["unit_name"],
-                "parent_unit_code": frame["parent_unit_code"],
-                "organisation_level": frame["level_key"].map(LEVELS),
-                "valid_from": frame["valid_from"],
-                "valid_to": frame["valid_to"],
-                "source_line": frame["line_no"],
-            }
-        )
-        return Accepted(frame=raw, periods=[], ignored_headers=parsed.ignored_headers)
-
-
-def _tree_violations(frame: pd.DataFrame, headers: dict[str, str]) -> list[Violation]:
-    """Rules across rows: one region node, no overlapping validity of a unit."""
-    violations: list[Violation] = []
-    level_header = headers.get("level_text", "Nivå")
-    roots = frame[frame["level_key"] == "region"]
-    if roots["unit_code"].nunique() != 1:
-        violations.append(
-            Violation(
-                f"exactly one unit of level Region is required, found {roots['unit_code'].nunique()}",
-                column=level_header,
-            )
-        )
-    far_future = pd.Timestamp("9999-12-31").date()
-    for code, rows in frame.dropna(subset=["unit_code", "valid_from"]).groupby("unit_code"):
-        ordered = rows.sort_values("valid_from")
-        previous_end = None
-        for _, row in ordered.iterrows():
-            if previous_end is not None and row["valid_from"] <= previous_end:
-                violations.append(
-                    Violation(
+                    Rule(
                         f"validity of unit {code} overlaps its previous row",
-                        line=int(row["line_no"]),
-                        column=headers.get("valid_from", "Giltig från"),
-                        value=str(row["valid_from"]),
+                        f"unit_code = {sql_string(code)} AND valid_from <= previous_end",
+                        ("valid_from",),
                     )
-                )
-            previous_end = (
-                row["valid_to"] if row["valid_to"] is not None and row["valid_to"] == row["valid_to"] else far_future
-            )
-    return violations
+                    for code in overlapping
+                ],
+            ],
+            raw={
+                "organisation_level": "CASE level_key "
+                + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in LEVELS.items())
+                + " END"
+            },
+        )
 
 
-def unit_intervals(settings: Settings, region_id: str) -> pd.DataFrame | None:
-    """Unit codes and validity of the region's latest organisation delivery (None if none yet).
-
-    Every source that names units (sick leave, the finance extracts) checks them against this.
-    """
-    files = [f for f in (settings.raw_dir / "organisation" / region_id).glob("*.parquet") if f.name[:1].isdigit()]
-    if not files:
-        return None
-    latest = max(files, key=lambda f: int(f.name.split("_", 1)[0]))
-    with duckdb.connect() as connection:
-        return connection.execute(
-            "select unit_code, valid_from, coalesce(valid_to, date '9999-12-31') as valid_to from read_parquet(?)",
-            [str(latest)],
-        ).df()
+def _overlaps(delivered: Delivered) -> list[str]:
+    """Units with a version that starts before the previous version (by valid-from) has ended."""
+    rows = delivered.connection.execute(
+        f"SELECT DISTINCT unit_code FROM (SELECT unit_code, valid_from, lag({_END}) OVER "  # noqa: S608 - code-owned SQL; file values are bound parameters
+        "(PARTITION BY unit_code ORDER BY valid_from, line_no) AS previous_end FROM rows "
+        "WHERE unit_code IS NOT NULL AND valid_from IS NOT NULL) WHERE valid_from <= previous_end ORDER BY 1"
+    ).fetchall()
+    return [code for (code,) in rows]

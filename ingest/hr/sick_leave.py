@@ -1,25 +1,20 @@
 """The payroll sick-leave extract: one row per employee and month (contract in docs/extracts).
 
 After the contract holds, the personnummer is reduced to what the statistics need (gender, age band)
-and replaced by a keyed hash; the employee number is dropped.
+and replaced by a keyed hash; the employee number is dropped. All of it happens in DuckDB: the rules
+(personnummer, units, hours) are SQL predicates and the keyed hash is HMAC-SHA256 in SQL
+(:func:`ingest.personnummer.pseudonymise_sql`), so no personnummer passes through Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
-
-from expectations.custom import ExpectColumnValuesToBeValidPersonnummer
 from ingest import personnummer as pnr
-from ingest.contract import Column, ContractViolation, Violation, check_with_gx, read_extract
-from ingest.hr.organisation import unit_intervals
-from ingest.parsing import month_end, parse_date, parse_number, parse_period, parse_text
-from ingest.sources import Accepted
-from regionkpi.settings import Settings
+from ingest.extract import Field, FileRule, Rule, Staged, Unique, sql_string
+from ingest.finance.common import month_code, required
+from ingest.reference import UNITS, units_table
+from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 
 EMPLOYMENT_TYPES = {
     "månadsavlönad": "monthly_paid",
@@ -30,29 +25,29 @@ EMPLOYMENT_TYPES = {
 
 SPLIT = ("sick_hours_days_1_14", "sick_hours_days_15_59", "sick_hours_days_60_plus")
 
-COLUMNS = [
-    Column("Personnummer", "personnummer", parse_text, sensitive=True),
-    Column("Anställningsnummer", "employee_number", parse_text, required=False),
-    Column("Ansvar", "unit_code", parse_text),
-    Column("Period", "period_month", parse_period),
-    Column("Anställningsform", "employment_type_text", parse_text),
-    Column("Anställd från", "employment_start_date", parse_date),
-    Column("Anställd till", "employment_end_date", parse_date, required=False),
-    Column("Ordinarie timmar", "ordinary_hours", parse_number, dtype="float64"),
-    Column("Sjuktimmar", "sick_hours", parse_number, dtype="float64"),
-    Column("Sjuktimmar dag 1-14", SPLIT[0], parse_number, required=False, dtype="float64"),
-    Column("Sjuktimmar dag 15-59", SPLIT[1], parse_number, required=False, dtype="float64"),
-    Column("Sjuktimmar dag 60-", SPLIT[2], parse_number, required=False, dtype="float64"),
-    Column("Sjukperiod från", "spell_start_date", parse_date, required=False),
+FIELDS = [
+    Field("Personnummer", "personnummer", sensitive=True),
+    Field("Anställningsnummer", "employee_number", required=False),
+    Field("Ansvar", "unit_code"),
+    Field("Period", "period_month", "period"),
+    Field("Anställningsform", "employment_type_text"),
+    Field("Anställd från", "employment_start_date", "date"),
+    Field("Anställd till", "employment_end_date", "date", required=False),
+    Field("Ordinarie timmar", "ordinary_hours", "number"),
+    Field("Sjuktimmar", "sick_hours", "number"),
+    Field("Sjuktimmar dag 1-14", SPLIT[0], "number", required=False),
+    Field("Sjuktimmar dag 15-59", SPLIT[1], "number", required=False),
+    Field("Sjuktimmar dag 60-", SPLIT[2], "number", required=False),
+    Field("Sjukperiod från", "spell_start_date", "date", required=False),
 ]
 
 SPLIT_TOLERANCE_HOURS = 0.01
 
 
-def known_units(settings: Settings, region_id: str) -> set[str] | None:
-    """Unit codes of the region's latest accepted organisation delivery (None if none yet)."""
-    units = unit_intervals(settings, region_id)
-    return None if units is None else set(units["unit_code"])
+def month_end(month_start: dt.date) -> dt.date:
+    """Last day of the month that starts at ``month_start``."""
+    following = (month_start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
 
 
 def long_term_split(sick_hours: float, spell_start: dt.date, month_start: dt.date) -> tuple[float, float, float]:
@@ -60,6 +55,7 @@ def long_term_split(sick_hours: float, spell_start: dt.date, month_start: dt.dat
 
     The hours are spread evenly over the month's calendar days from the later of the spell start and
     the first of the month to the end of the month; each day is counted in the band of its spell day.
+    (:func:`long_term_split_sql` is the same rule in SQL; a test keeps them equal.)
     """
     last = month_end(month_start)
     first = max(month_start, spell_start)
@@ -78,185 +74,180 @@ def long_term_split(sick_hours: float, spell_start: dt.date, month_start: dt.dat
     return short_days * per_day, middle_days * per_day, long_days * per_day
 
 
-class SickLeaveSource:
+def long_term_split_sql(hours: str, start: str, month: str) -> tuple[str, str, str]:
+    """SQL of :func:`long_term_split`: the hours of spell days 1-14, 15-59 and 60-."""
+    last, first = f"last_day({month})", f"greatest({month}, {start})"
+    days = f"(date_diff('day', {first}, {last}) + 1)"
+
+    def days_from(spell_day: int) -> str:
+        begins = f"greatest({first}, CAST({start} + INTERVAL {spell_day - 1} DAY AS DATE))"
+        return f"greatest(0, date_diff('day', {begins}, {last}) + 1)"
+
+    long_days = days_from(60)
+    middle_days = f"({days_from(15)} - {long_days})"
+    short_days = f"({days} - {middle_days} - {long_days})"
+    per_day = f"({hours} / {days})"
+    nothing = f"{start} IS NULL OR {hours} = 0 OR {days} <= 0"
+    return tuple(  # type: ignore[return-value]
+        f"CASE WHEN {nothing} THEN 0.0 ELSE {part} * {per_day} END" for part in (short_days, middle_days, long_days)
+    )
+
+
+class SickLeaveSource(CsvSource):
     name = "hr_sick_leave"
     depends_on: tuple[str, ...] = ("organisation",)
     contract_doc = "docs/extracts/hr_sick_leave.md"
-    schema = pa.schema(
-        [
-            pa.field("period_month", pa.date32(), nullable=False),
-            pa.field("employee_key", pa.string(), nullable=False),
-            pa.field("unit_code", pa.string(), nullable=False),
-            pa.field("employment_type", pa.string(), nullable=False),
-            pa.field("employment_start_date", pa.date32(), nullable=False),
-            pa.field("employment_end_date", pa.date32()),
-            pa.field("gender", pa.string(), nullable=False),
-            pa.field("age_band", pa.string(), nullable=False),
-            pa.field("ordinary_hours", pa.float64(), nullable=False),
-            pa.field("sick_hours", pa.float64(), nullable=False),
-            pa.field(SPLIT[0], pa.float64(), nullable=False),
-            pa.field(SPLIT[1], pa.float64(), nullable=False),
-            pa.field(SPLIT[2], pa.float64(), nullable=False),
-        ]
+    schema = (
+        RawColumn("period_month", "DATE", nullable=False),
+        RawColumn("employee_key", "VARCHAR", nullable=False),
+        RawColumn("unit_code", "VARCHAR", nullable=False),
+        RawColumn("employment_type", "VARCHAR", nullable=False),
+        RawColumn("employment_start_date", "DATE", nullable=False),
+        RawColumn("employment_end_date", "DATE"),
+        RawColumn("gender", "VARCHAR", nullable=False),
+        RawColumn("age_band", "VARCHAR", nullable=False),
+        RawColumn("ordinary_hours", "DOUBLE", nullable=False),
+        RawColumn("sick_hours", "DOUBLE", nullable=False),
+        *[RawColumn(name, "DOUBLE", nullable=False) for name in SPLIT],
     )
+    fields = FIELDS
+    value_in_rule = True
+    skip_empty_rows = True
+    one_of = ((SPLIT, ("spell_start_date",)),)
 
-    def read(self, path: Path, encoding: str, region_id: str, settings: Settings) -> Accepted:
-        key = settings.require_pseudonym_key()
-        parsed = read_extract(path, encoding, COLUMNS, one_of=[[list(SPLIT), ["spell_start_date"]]])
-        violations = list(parsed.violations)
-        frame = parsed.frame
-        units = known_units(settings, region_id)
-        if units is None:
-            violations.append(
-                Violation(
-                    f"no organisation extract has been loaded for region {region_id}: deliver "
-                    f"landing/organisation/{region_id}/ first, then this file again"
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        key = delivered.settings.require_pseudonym_key()
+        region = delivered.region_id
+        known, setup = units_table(delivered.settings, region)
+        inner, outer = pnr.hmac_pads(key)
+        # the key's pads reach DuckDB as bound parameters of a one-row table, never as SQL text
+        setup.append(
+            (
+                "CREATE OR REPLACE TEMP TABLE _pseudonym AS SELECT CAST(? AS BLOB) AS inner_pad, "
+                "CAST(? AS BLOB) AS outer_pad",
+                [inner, outer],
+            )
+        )
+        has_split = all(staged.has(c) for c in SPLIT)
+        digits = "personnummer_digits"
+        staged.headers.setdefault(digits, staged.header("personnummer", "Personnummer"))
+        rules: list = [
+            *required(
+                (
+                    "personnummer",
+                    "unit_code",
+                    "period_month",
+                    "employment_type_text",
+                    "employment_start_date",
+                    "ordinary_hours",
+                    "sick_hours",
+                )
+            ),
+        ]
+        if not known:
+            rules.append(
+                _file_violation(
+                    f"no organisation extract has been loaded for region {region}: deliver "
+                    f"landing/organisation/{region}/ first, then this file again"
                 )
             )
-        has_split = not frame.empty and all(c in frame for c in SPLIT)
-        if not frame.empty and "employment_end_date" not in frame:
-            frame["employment_end_date"] = None
-        if not frame.empty and units is not None:
-            frame["employment_type_key"] = frame["employment_type_text"].map(
-                lambda t: t.lower() if isinstance(t, str) else t
-            )
-            frame["personnummer_digits"] = frame["personnummer"].map(
-                lambda t: t.replace("-", "") if isinstance(t, str) else t
-            )
-            expectations = [
-                *[
-                    gxe.ExpectColumnValuesToNotBeNull(column=c, meta={"rule": "a value is required"})
-                    for c in (
-                        "personnummer",
-                        "unit_code",
-                        "period_month",
-                        "employment_type_text",
-                        "employment_start_date",
-                        "ordinary_hours",
-                        "sick_hours",
-                    )
-                ],
-                ExpectColumnValuesToBeValidPersonnummer(
-                    column="personnummer",
-                    meta={"rule": "not a valid personnummer (12 digits, valid birth date and check digit)"},
+        else:
+            rules += [
+                Rule(
+                    "not a valid personnummer (12 digits, valid birth date and check digit)",
+                    f"personnummer IS NOT NULL AND NOT {pnr.valid_sql('personnummer')}",
+                    ("personnummer",),
                 ),
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="employment_type_key",
-                    value_set=sorted(EMPLOYMENT_TYPES),
-                    meta={
-                        "rule": "employment type must be Månadsavlönad, Timavlönad med schema, "
-                        "Timavlönad utan schema or Uppdragstagare"
-                    },
+                Rule(
+                    "employment type must be Månadsavlönad, Timavlönad med schema, Timavlönad utan schema or "
+                    "Uppdragstagare",
+                    "employment_type_key IS NOT NULL AND NOT "
+                    + in_values("employment_type_key", list(EMPLOYMENT_TYPES)),
+                    header=staged.header("employment_type_text", "Anställningsform"),
+                    value="employment_type_key",
                 ),
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="unit_code",
-                    value_set=sorted(units),
-                    meta={"rule": f"unit code is not in region {region_id}'s organisation extract"},
+                Rule(
+                    f"unit code is not in region {region}'s organisation extract",
+                    f"unit_code IS NOT NULL AND unit_code NOT IN (SELECT unit_code FROM {UNITS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
+                    ("unit_code",),
                 ),
                 *[
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column=c, min_value=0, meta={"rule": "hours must not be negative"}
-                    )
+                    Rule("hours must not be negative", f"{c} < 0", (c,))
                     for c in ("ordinary_hours", "sick_hours", *(SPLIT if has_split else ()))
                 ],
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="ordinary_hours",
-                    column_B="sick_hours",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                    meta={"rule": "sick-leave hours must not exceed ordinary hours"},
+                Rule(
+                    "sick-leave hours must not exceed ordinary hours",
+                    "ordinary_hours < sick_hours",
+                    ("ordinary_hours", "sick_hours"),
                 ),
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                    column_A="employment_end_date",
-                    column_B="employment_start_date",
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                    meta={"rule": "employment end date must not be before its start date"},
+                Rule(
+                    "employment end date must not be before its start date",
+                    "employment_end_date < employment_start_date",
+                    ("employment_end_date", "employment_start_date"),
                 ),
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["personnummer_digits", "period_month"],
-                    meta={"rule": "the same employee appears twice for one period"},
+                Unique(
+                    "the same employee appears twice for one period",
+                    (digits, "period_month"),
+                    (digits, "period_month"),
+                    later=False,
                 ),
             ]
             if has_split:
-                frame["split_difference"] = frame["sick_hours"] - frame[list(SPLIT)].sum(axis=1, min_count=1)
-                expectations.append(
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column="split_difference",
-                        min_value=-SPLIT_TOLERANCE_HOURS,
-                        max_value=SPLIT_TOLERANCE_HOURS,
-                        meta={"rule": "the spell-length columns must add up to Sjuktimmar"},
+                rules.append(
+                    Rule(
+                        "the spell-length columns must add up to Sjuktimmar",
+                        f"abs(split_difference) > {SPLIT_TOLERANCE_HOURS}",
+                        header="Sjuktimmar dag 1-14/15-59/60-",
+                        value="split_difference",
                     )
                 )
-            headers = {
-                **parsed.headers,
-                "employment_type_key": parsed.headers.get("employment_type_text", "Anställningsform"),
-                "personnummer_digits": parsed.headers.get("personnummer", "Personnummer"),
-                "split_difference": "Sjuktimmar dag 1-14/15-59/60-",
-            }
-            violations += check_with_gx(
-                frame,
-                "contract_hr_sick_leave",
-                expectations,
-                headers,
-                sensitive={"personnummer", "personnummer_digits"},
-            )
-            if not has_split:
-                violations += _spell_start_violations(frame, parsed.headers)
-        if violations:
-            raise ContractViolation(path.name, violations)
-        raw = self._to_raw(frame, key, has_split)
-        periods = sorted({d.strftime("%Y-%m") for d in frame["period_month"]})
-        return Accepted(frame=raw, periods=periods, ignored_headers=parsed.ignored_headers)
-
-    @staticmethod
-    def _to_raw(frame: pd.DataFrame, key: bytes, has_split: bool) -> pd.DataFrame:
-        digits = frame["personnummer_digits"]
-        born = digits.map(pnr.birth_date)
-        ages = [pnr.age_on(b, month_end(m)) for b, m in zip(born, frame["period_month"], strict=True)]
+            else:
+                spell = staged.header("spell_start_date", "Sjukperiod från")
+                rules += [
+                    Rule(
+                        "sick-leave hours need a spell start date",
+                        "sick_hours > 0 AND period_month IS NOT NULL AND spell_start_date IS NULL",
+                        header=spell,
+                        value="NULL",
+                    ),
+                    Rule(
+                        "spell starts after the period",
+                        "sick_hours > 0 AND period_month IS NOT NULL AND spell_start_date > last_day(period_month)",
+                        header=spell,
+                        value="CAST(spell_start_date AS VARCHAR)",
+                    ),
+                ]
+        split = long_term_split_sql("sick_hours", "spell_start_date", "period_month")
+        born = pnr.birth_date_sql(f"left({digits}, 4)", f"substr({digits}, 5, 4)")
+        derived = {
+            "employment_type_key": "lower(employment_type_text)",
+            digits: pnr.digits_sql("personnummer"),
+        }
         if has_split:
-            split = frame[list(SPLIT)].fillna(0.0)
-        else:
-            split = pd.DataFrame(
-                [
-                    long_term_split(h, s, m) if s is not None else (0.0, 0.0, 0.0)
-                    for h, s, m in zip(
-                        frame["sick_hours"], frame["spell_start_date"], frame["period_month"], strict=True
-                    )
-                ],
-                columns=list(SPLIT),
-                index=frame.index,
-            )
-        return pd.DataFrame(
-            {
-                "period_month": frame["period_month"],
-                "employee_key": digits.map(lambda d: pnr.pseudonymise(d, key)),
-                "unit_code": frame["unit_code"],
-                "employment_type": frame["employment_type_key"].map(EMPLOYMENT_TYPES),
-                "employment_start_date": frame["employment_start_date"],
-                "employment_end_date": frame["employment_end_date"],
-                "gender": digits.map(pnr.gender),
-                "age_band": [pnr.age_band(a) for a in ages],
-                "ordinary_hours": frame["ordinary_hours"],
-                "sick_hours": frame["sick_hours"],
-                **{c: split[c].astype("float64") for c in SPLIT},
-                "source_line": frame["line_no"],
-            }
+            total = " + ".join(f"coalesce({c}, 0)" for c in SPLIT)
+            none = " AND ".join(f"{c} IS NULL" for c in SPLIT)
+            derived["split_difference"] = f"sick_hours - CASE WHEN {none} THEN NULL ELSE {total} END"
+        return Plan(
+            derived=derived,
+            rules=rules,
+            raw={
+                "employee_key": pnr.pseudonymise_sql(
+                    digits, "(SELECT inner_pad FROM _pseudonym)", "(SELECT outer_pad FROM _pseudonym)"
+                ),
+                "employment_type": "CASE employment_type_key "
+                + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in EMPLOYMENT_TYPES.items())
+                + " END",
+                "gender": pnr.gender_sql(digits),
+                "age_band": pnr.age_band_sql(born, "last_day(period_month)"),
+                **({c: f"coalesce({c}, 0.0)" for c in SPLIT} if has_split else dict(zip(SPLIT, split, strict=True))),
+            },
+            periods=month_code("period_month"),
+            measure="sick_hours",
+            setup=setup,
+            sensitive={"personnummer", digits},
         )
 
 
-def _spell_start_violations(frame: pd.DataFrame, headers: dict[str, str]) -> list[Violation]:
-    """With the spell-start variant, sick hours need a start date on or before the month's end."""
-    violations = []
-    header = headers.get("spell_start_date", "Sjukperiod från")
-    for line, hours, start, month in zip(
-        frame["line_no"], frame["sick_hours"], frame["spell_start_date"], frame["period_month"], strict=True
-    ):
-        if hours and hours > 0 and month is not None:
-            if start is None:
-                violations.append(Violation("sick-leave hours need a spell start date", line=int(line), column=header))
-            elif start > month_end(month):
-                violations.append(
-                    Violation("spell starts after the period", line=int(line), column=header, value=str(start))
-                )
-    return violations
+def _file_violation(rule: str) -> FileRule:
+    """A rule broken by the file as a whole (no line): reported once, whatever the rows."""
+    return FileRule(f"SELECT {sql_string(rule)}")

@@ -9,21 +9,19 @@ another month. A later delivery of the same period replaces the earlier one (see
 from __future__ import annotations
 
 import calendar
-import csv
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
+from ingest.contract import ContractViolation, Violation
+from ingest.extract import Rule
+from ingest.reference import seed_rows
+from ingest.sources import RawColumn
 
-from ingest.chunked import DEFAULT_CHUNK_ROWS
-from ingest.contract import ContractViolation, Violation, normalise_header
-from regionkpi.settings import Settings
+if TYPE_CHECKING:
+    from regionkpi.settings import Settings
 
 _PERIOD = re.compile(
     r"(?<!\d)(?P<year>(?:19|20|21)\d{2})(?:-?(?P<month>0[1-9]|1[0-2])(?:-?(?P<day>0[1-9]|[12]\d|3[01]))?)?(?!\d)"
@@ -31,23 +29,10 @@ _PERIOD = re.compile(
 
 
 #: The delivery period every ridership raw table carries (from the file name; population: its years).
-PERIOD_FIELDS = (
-    pa.field("period_start", pa.date32(), nullable=False),
-    pa.field("period_end", pa.date32(), nullable=False),
+PERIOD_COLUMNS = (
+    RawColumn("period_start", "DATE", nullable=False),
+    RawColumn("period_end", "DATE", nullable=False),
 )
-
-
-class ChunkedExtract:
-    """What the ridership CSV extracts share: a chunk size (rows per GX-checked chunk), and no
-    encoding of their own (ingest detects UTF-8 or Windows-1252)."""
-
-    default_chunk_rows = DEFAULT_CHUNK_ROWS
-
-    def __init__(self, chunk_rows: int | None = None) -> None:
-        self.chunk_rows = chunk_rows or self.default_chunk_rows
-
-    def reads_own_encoding(self, path: Path) -> bool:
-        return False
 
 
 @dataclass(frozen=True)
@@ -102,31 +87,9 @@ def delivery_period(path: Path | str) -> DeliveryPeriod:
     )
 
 
-def header_texts(path: Path, encoding: str) -> dict[str, str] | None:
-    """The header row as ``{normalised: as delivered}``; None when it cannot be read (the chunked
-    reader then reports why)."""
-    try:
-        with path.open("r", encoding=encoding, newline="") as handle:
-            row = next(csv.reader(handle, delimiter=";", quotechar='"', strict=True), None)
-    except (csv.Error, UnicodeDecodeError):
-        return None
-    if row is None:
-        return None
-    return {normalise_header(text): text.replace("\ufeff", "").strip() for text in row if text.strip()}
-
-
-@cache
-def _seed_rows(path: Path) -> tuple[dict[str, str], ...]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return tuple(csv.DictReader(handle))
-
-
-def seed_rows(settings: Settings, seed: str, region_id: str | None = None) -> list[dict[str, str]]:
-    """Rows of ``seeds/<seed>.csv``; with ``region_id``, the region's own rows and the default (``*``) rows."""
-    rows = _seed_rows(settings.dbt_project_dir / "seeds" / f"{seed}.csv")
-    if region_id is None:
-        return list(rows)
-    return [row for row in rows if row["region_id"] in (region_id, "*")]
+def period_raw(period: DeliveryPeriod) -> dict[str, str]:
+    """The raw ``period_start`` and ``period_end`` of a delivery (SQL constants)."""
+    return {"period_start": f"DATE '{period.start.isoformat()}'", "period_end": f"DATE '{period.end.isoformat()}'"}
 
 
 def traffic_area_patterns(settings: Settings, region_id: str, member_kind: str) -> list[tuple[str, re.Pattern[str]]]:
@@ -138,86 +101,30 @@ def traffic_area_patterns(settings: Settings, region_id: str, member_kind: str) 
     ]
 
 
-def traffic_area_of(code: str, patterns: list[tuple[str, re.Pattern[str]]]) -> str | None:
-    """The traffic area whose pattern matches ``code`` in full (None when none does)."""
-    return next((area for area, pattern in patterns if pattern.fullmatch(code)), None)
+def outside_dates(column: str, period: DeliveryPeriod, header: str) -> Rule:
+    """The rule that a date column lies inside the delivery period (value: the date)."""
+    return Rule(
+        outside_rule(header, period),
+        f"{column} < DATE '{period.start.isoformat()}' OR {column} > DATE '{period.end.isoformat()}'",
+        header=header,
+        value=f"strftime({column}, '%Y-%m-%d')",
+    )
 
 
-class FirstSeen:
-    """Keys of a delivery and the line each first appeared on, kept across chunks.
-
-    A key must be unique in the whole delivery, but GX sees one chunk at a time: this remembers the
-    keys of earlier chunks so a repeat in a later chunk is found too.
-    """
-
-    def __init__(self) -> None:
-        self.lines: dict[str, int] = {}
-
-    def repeated(self, keys: pd.Series, line_no: pd.Series) -> pd.Series:
-        """Per row: ``"<key> (first on line N)"`` where the key appeared before, else null.
-
-        Missing keys are never repeats (their own rule reports them).
-        """
-        out = pd.Series(None, index=keys.index, dtype=object)
-        present = keys.notna().to_numpy(dtype=bool)
-        if not present.any():
-            return out
-        key = keys[present].astype(object)
-        lines = line_no[present].astype("int64")
-        earlier = key.map(self.lines)
-        first_in_chunk = ~key.duplicated(keep="first")
-        first_line = earlier.fillna(lines.groupby(key).transform("first")).astype("int64")
-        is_repeat = earlier.notna() | ~first_in_chunk
-        new = first_in_chunk & earlier.isna()
-        self.lines.update(zip(key[new], lines[new], strict=True))
-        if is_repeat.any():
-            repeats = key[is_repeat]
-            out[repeats.index] = repeats.astype(str) + " (first on line " + first_line[is_repeat].astype(str) + ")"
-        return out
-
-
-def dates_outside(dates: pd.Series, period: DeliveryPeriod) -> pd.Series:
-    """The date (``YYYY-MM-DD``) where it lies outside the delivery period, else null."""
-    days = pd.to_datetime(dates)
-    outside = (days < pd.Timestamp(period.start)) | (days > pd.Timestamp(period.end))
-    return days.dt.strftime("%Y-%m-%d").where(outside.fillna(False).astype(bool))
-
-
-def months_outside(months: pd.Series, period: DeliveryPeriod) -> pd.Series:
-    """The month (``YYYY-MM``) where it is not wholly inside the delivery period, else null."""
-    starts = pd.to_datetime(months)
-    ends = starts + pd.offsets.MonthEnd(0)
-    outside = (starts < pd.Timestamp(period.start)) | (ends > pd.Timestamp(period.end))
-    return starts.dt.strftime("%Y-%m").where(outside.fillna(False).astype(bool))
+def outside_months(column: str, period: DeliveryPeriod, header: str) -> Rule:
+    """The rule that a month (first-of-month date) lies wholly inside the delivery period."""
+    return Rule(
+        outside_rule(header, period),
+        f"{column} < DATE '{period.start.isoformat()}' OR last_day({column}) > DATE '{period.end.isoformat()}'",
+        header=header,
+        value=f"strftime({column}, '%Y-%m')",
+    )
 
 
 def outside_rule(header: str, period: DeliveryPeriod) -> str:
     return f"{header} is outside the delivery's period {period.label} (from the file name)"
 
 
-def with_period(raw: pd.DataFrame, period: DeliveryPeriod) -> pd.DataFrame:
-    """Add the delivery period's ``period_start`` and ``period_end`` to every row."""
-    raw["period_start"] = pd.Series(pd.Timestamp(period.start), index=raw.index)
-    raw["period_end"] = pd.Series(pd.Timestamp(period.end), index=raw.index)
-    return raw
-
-
-def required(columns: dict[str, str]) -> list[Any]:
-    """``{column: header}`` -> one not-null rule per column, naming the header."""
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(column=column, meta={"rule": f"{header} is required"})
-        for column, header in columns.items()
-    ]
-
-
-def not_negative(columns: dict[str, str]) -> list[Any]:
+def not_negative(columns: dict[str, str]) -> list[Rule]:
     """``{column: header}`` -> one rule per column: never below zero."""
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, meta={"rule": f"{header} is never negative"})
-        for column, header in columns.items()
-    ]
-
-
-def null_unless_broken(column: str, rule: str) -> Any:
-    """The rule on a derived column that holds the offending value only where ``rule`` is broken."""
-    return gxe.ExpectColumnValuesToBeNull(column=column, meta={"rule": rule})
+    return [Rule(f"{header} is never negative", f"{column} < 0", (column,)) for column, header in columns.items()]

@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import great_expectations.expectations as gxe
 import pandas as pd
-import pyarrow as pa
 
-from ingest.contract import ContractViolation, Violation, check_with_gx
-from ingest.sources import Accepted
+from ingest.contract import ContractViolation, Violation
+from ingest.extract import AnyRule, Rule, check_rules
+from ingest.sources import Checked, Delivered, RawColumn, in_values
 from regionkpi.settings import Settings
 
 # --------------------------------------------------------------------------------------------------
@@ -160,40 +159,52 @@ class GtfsSource:
     name = "gtfs"
     depends_on: tuple[str, ...] = ()
     contract_doc = "docs/extracts/ridership_gtfs.md"
-    schema = pa.schema(
-        [
-            pa.field("entity", pa.string(), nullable=False),  # agency, route, stop, trip
-            pa.field("entity_id", pa.string(), nullable=False),
-            pa.field("name", pa.string()),
-            pa.field("agency_id", pa.string()),
-            pa.field("route_id", pa.string()),
-            pa.field("route_short_name", pa.string()),
-            pa.field("route_long_name", pa.string()),
-            pa.field("route_type", pa.int32()),
-            pa.field("line", pa.string()),
-            pa.field("direction_id", pa.int32()),
-            pa.field("stop_lat", pa.float64()),
-            pa.field("stop_lon", pa.float64()),
-            pa.field("location_type", pa.int32()),
-            pa.field("parent_station", pa.string()),
-            pa.field("feed_start_date", pa.date32()),
-            pa.field("feed_end_date", pa.date32()),
-            pa.field("source_member", pa.string(), nullable=False),
-        ]
+    schema = (
+        RawColumn("entity", "VARCHAR", nullable=False),  # agency, route, stop, trip
+        RawColumn("entity_id", "VARCHAR", nullable=False),
+        RawColumn("name", "VARCHAR"),
+        RawColumn("agency_id", "VARCHAR"),
+        RawColumn("route_id", "VARCHAR"),
+        RawColumn("route_short_name", "VARCHAR"),
+        RawColumn("route_long_name", "VARCHAR"),
+        RawColumn("route_type", "INTEGER"),
+        RawColumn("line", "VARCHAR"),
+        RawColumn("direction_id", "INTEGER"),
+        RawColumn("stop_lat", "DOUBLE"),
+        RawColumn("stop_lon", "DOUBLE"),
+        RawColumn("location_type", "INTEGER"),
+        RawColumn("parent_station", "VARCHAR"),
+        RawColumn("feed_start_date", "DATE"),
+        RawColumn("feed_end_date", "DATE"),
+        RawColumn("source_member", "VARCHAR", nullable=False),
     )
 
     def reads_own_encoding(self, path: Path) -> bool:
         """A zip is binary: ingest's text-encoding detection means nothing for it (members are checked here)."""
         return path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
 
-    def read(self, path: Path, encoding: str, region_id: str, settings: Settings) -> Accepted:
+    def check(self, delivered: Delivered) -> Checked:
+        """The zip's members are unpacked and split into cells by Python (a zip of comma-separated
+        files is a format of its own); their rules run in DuckDB over the members' tables, and GX
+        validates the counts once for the whole feed."""
+        from ingest.gxcheck import validate_profile
+
+        path, connection = delivered.path, delivered.connection
         tables, violations = _read_zip(path)
-        violations += _check(tables)
+        counts: dict[str, int] = {"the feed's members can be read": len(violations)}
+        violations += _check(tables, connection, counts)
         start, end = _feed_range(tables, violations)
+        counts["the feed's dates can be read"] = sum(
+            1 for v in violations if "YYYYMMDD" in v.rule or "ends (" in v.rule
+        )
+        failures = validate_profile(self.name, counts, [])
+        if failures and not violations:
+            violations = [Violation(f"the feed's profile breaks its GX suite: {text}") for text in failures]
         if violations:
             raise ContractViolation(path.name, violations)
-        frame = _raw_frame(tables, start, end)
-        return Accepted(frame=frame, periods=_months(start, end))
+        connection.register("_gtfs_raw", _raw_frame(tables, start, end))
+        names = ", ".join(c.name for c in self.schema)
+        return Checked(select=f"SELECT {names}, source_line FROM _gtfs_raw", periods=_months(start, end))  # noqa: S608 - code-owned SQL; file values are bound parameters
 
 
 # --------------------------------------------------------------------------------------------------
@@ -319,159 +330,200 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: _Membe
 # --------------------------------------------------------------------------------------------------
 
 
-def _required(member: str, columns: Sequence[str]) -> list[Any]:
-    return [gxe.ExpectColumnValuesToNotBeNull(column=c, meta={"rule": f"{member}: {c} is required"}) for c in columns]
+def _required(member: str, columns: Sequence[str]) -> list[Rule]:
+    return [Rule(f"{member}: {c} is required", f"{c} IS NULL", (c,)) for c in columns]
 
 
-def _unique(member: str, column: str) -> Any:
-    return gxe.ExpectColumnValuesToBeUnique(
-        column=column, meta={"rule": f"{member}: {column} must be unique (it appears on more than one row)"}
+def _unique(member: str, column: str) -> Rule:
+    """Every row of a value that appears on more than one row (as GX's uniqueness rule reported them)."""
+    return Rule(
+        f"{member}: {column} must be unique (it appears on more than one row)",
+        f"{column} IS NOT NULL AND count(*) OVER (PARTITION BY {column}) > 1",
+        (column,),
     )
 
 
-def _unknown(values: pd.Series, known: set[str]) -> pd.Series:
-    """The value where it is not one of ``known`` (None elsewhere): checked with ExpectColumnValuesToBeNull
-    so the report shows the offending id, whatever the size of ``known``."""
-    return values.where(values.notna() & ~values.isin(known)).astype("object")
+def _unknown(column: str, relation: str, key: str, member: str, rule: str, header: str | None = None) -> Rule:
+    """``column`` names a ``key`` of ``relation`` (another member's table)."""
+    return Rule(
+        f"{member}: {rule}",
+        f"{column} IS NOT NULL AND {column} NOT IN (SELECT {key} FROM {relation} WHERE {key} IS NOT NULL)",  # noqa: S608 - code-owned SQL; file values are bound parameters
+        header=header or column,
+        value=column,
+    )
 
 
-def _check(tables: dict[str, _Table]) -> list[Violation]:
-    """Row rules of the four members, one GX suite each; a reference to another member is checked only
-    when that member was read cleanly (a row dropped for its structure would show up as unknown)."""
+def _run(
+    connection: duckdb.DuckDBPyConnection,
+    name: str,
+    frame: pd.DataFrame,
+    rules: Sequence[AnyRule],
+    counts: dict[str, int],
+    derived: str = "",
+) -> list[Violation]:
+    """Check ``rules`` over a member's rows: registered in DuckDB, window rules evaluated in a view."""
+    connection.register(f"_{name}_frame", frame)
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT *{derived} FROM _{name}_frame")  # noqa: S608 - code-owned SQL; file values are bound parameters
+    windowed = [r for r in rules if isinstance(r, Rule) and " OVER " in r.where]
+    plain = [r for r in rules if r not in windowed]
+    outcome = check_rules(connection, plain, {}, relation=name)
+    violations = outcome.violations
+    for rule in windowed:  # a window function cannot stand in an aggregate's filter: flag it in a view first
+        flagged = f"{name}_{len(counts)}"
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW {flagged} AS SELECT *, ({rule.where}) AS _broken FROM {name}")  # noqa: S608 - code-owned SQL; file values are bound parameters
+        found = check_rules(
+            connection, [Rule(rule.rule, "_broken", rule.columns, rule.value, rule.header)], {}, relation=flagged
+        )
+        violations += found.violations
+        outcome.counts.update(found.counts)
+    for key, value in outcome.counts.items():
+        counts[key] = counts.get(key, 0) + value
+    return violations
+
+
+def _check(tables: dict[str, _Table], connection: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> list[Violation]:
+    """Row rules of the four members, in DuckDB; a reference to another member is checked only when
+    that member was read cleanly (a row dropped for its structure would show up as unknown)."""
     agency, routes, stops, trips = (tables.get(m) for m in REQUIRED_MEMBERS)
     violations = [
         Violation(f"{table.member} has no rows: at least one is required", line=2)
         for table in (agency, routes, stops, trips)
         if table is not None and table.clean and table.frame.empty
     ]
-    agency_ids = None
+    counts["every member has rows"] = len(violations)
+    several_agencies = False
     if agency is not None and agency.clean:
-        violations += _check_agency(agency.frame)
-        if len(agency.frame) > 1:
-            agency_ids = set(agency.frame["agency_id"].dropna())
-    route_ids = None
-    if routes is not None and routes.clean:
-        violations += _check_routes(routes.frame, agency_ids)
-        route_ids = set(routes.frame["route_id"].dropna())
+        several_agencies = len(agency.frame) > 1
+        violations += _check_agency(connection, agency.frame, counts)
+    routes_clean = routes is not None and routes.clean
+    if routes_clean:
+        violations += _check_routes(connection, routes.frame, several_agencies, counts)
     if stops is not None and stops.clean:
-        violations += _check_stops(stops)
+        violations += _check_stops(connection, stops, counts)
     if trips is not None and trips.clean:
-        violations += _check_trips(trips.frame, route_ids)
+        violations += _check_trips(connection, trips.frame, routes_clean, counts)
     return violations
 
 
-def _check_agency(frame: pd.DataFrame) -> list[Violation]:
-    expectations = [
+def _check_agency(
+    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, counts: dict[str, int]
+) -> list[Violation]:
+    rules: list[AnyRule] = [
         *_required("agency.txt", ("agency_name", "agency_url", "agency_timezone")),
         _unique("agency.txt", "agency_id"),
     ]
     if len(frame) > 1:
-        expectations.append(
-            gxe.ExpectColumnValuesToNotBeNull(
-                column="agency_id",
-                meta={"rule": "agency.txt: agency_id is required when the feed has more than one agency"},
+        rules.append(
+            Rule(
+                "agency.txt: agency_id is required when the feed has more than one agency",
+                "agency_id IS NULL",
+                ("agency_id",),
             )
         )
-    return check_with_gx(frame, "contract_gtfs_agency", expectations, {})
+    return _run(connection, "gtfs_agency", frame, rules, counts)
 
 
-def _check_routes(frame: pd.DataFrame, agency_ids: set[str] | None) -> list[Violation]:
-    """``agency_ids`` when agency.txt has more than one agency: then every route names one of them."""
-    frame["route_name"] = frame["route_short_name"].where(frame["route_short_name"].notna(), frame["route_long_name"])
-    expectations = [
+def _check_routes(
+    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, several_agencies: bool, counts: dict[str, int]
+) -> list[Violation]:
+    """With several agencies in agency.txt, every route names one of them."""
+    types = [str(code) for code in sorted(ROUTE_TYPE_MODES)]
+    rules: list[AnyRule] = [
         *_required("routes.txt", ("route_id", "route_type")),
         _unique("routes.txt", "route_id"),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="route_name", meta={"rule": "routes.txt: route_short_name or route_long_name is required"}
+        Rule(
+            "routes.txt: route_short_name or route_long_name is required",
+            "route_short_name IS NULL AND route_long_name IS NULL",
+            header="route_short_name, route_long_name",
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="route_type",
-            value_set=[str(code) for code in sorted(ROUTE_TYPE_MODES)],
-            meta={
-                "rule": "routes.txt: route_type must be a GTFS route type: basic (0-7, 11, 12) or extended "
-                "(100-117, 200-209, 400-405, 700-717, 800, 900-906, 1000, 1100, 1200, 1300-1307, 1400, "
-                "1500-1507, 1700-1702)"
-            },
+        Rule(
+            "routes.txt: route_type must be a GTFS route type: basic (0-7, 11, 12) or extended "
+            "(100-117, 200-209, 400-405, 700-717, 800, 900-906, 1000, 1100, 1200, 1300-1307, 1400, "
+            "1500-1507, 1700-1702)",
+            f"route_type IS NOT NULL AND NOT {in_values('route_type', types)}",
+            ("route_type",),
         ),
     ]
-    if agency_ids is not None:
-        frame["agency_unknown"] = _unknown(frame["agency_id"], agency_ids)
-        expectations += [
-            gxe.ExpectColumnValuesToNotBeNull(
-                column="agency_id",
-                meta={"rule": "routes.txt: agency_id is required when agency.txt has more than one agency"},
+    if several_agencies:
+        rules += [
+            Rule(
+                "routes.txt: agency_id is required when agency.txt has more than one agency",
+                "agency_id IS NULL",
+                ("agency_id",),
             ),
-            gxe.ExpectColumnValuesToBeNull(
-                column="agency_unknown", meta={"rule": "routes.txt: agency_id must be an agency_id of agency.txt"}
+            _unknown(
+                "agency_id", "gtfs_agency", "agency_id", "routes.txt", "agency_id must be an agency_id of agency.txt"
             ),
         ]
-    headers = {"route_name": "route_short_name, route_long_name", "agency_unknown": "agency_id"}
-    return check_with_gx(frame, "contract_gtfs_routes", expectations, headers)
+    return _run(connection, "gtfs_routes", frame, rules, counts)
 
 
-def _check_stops(stops: _Table) -> list[Violation]:
+def _check_stops(connection: duckdb.DuckDBPyConnection, stops: _Table, counts: dict[str, int]) -> list[Violation]:
     """Adds the parsed coordinates (``latitude``, ``longitude``) to the frame: the raw rows use them."""
     frame = stops.frame
     violations: list[Violation] = []
     frame["latitude"] = _parsed(stops, "stop_lat", _decimal, "a decimal number (degrees, e.g. 57.7826)", violations)
     frame["longitude"] = _parsed(stops, "stop_lon", _decimal, "a decimal number (degrees, e.g. 14.1618)", violations)
-    kind = frame["location_type"].fillna("0")  # empty = a stop point
-    frame["location_kind"] = pd.to_numeric(kind.where(kind.isin(LOCATION_TYPES)), errors="coerce")
-    frame["parent_unknown"] = _unknown(frame["parent_station"], set(frame["stop_id"].dropna()))
-    expectations = [
+    counts["stops.txt: coordinates are decimal numbers"] = len(violations)
+    kinds = in_values("location_type", list(LOCATION_TYPES))
+    kind = "coalesce(location_type, '0')"  # empty = a stop point
+    named = (
+        f"CASE WHEN {in_values(kind, list(LOCATION_TYPES))} "
+        f"THEN CAST({kind} AS INTEGER) IN {tuple(_NAMED_LOCATIONS)} ELSE false END"
+    )
+    rules: list[AnyRule] = [
         *_required("stops.txt", ("stop_id",)),
         _unique("stops.txt", "stop_id"),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="location_type",
-            value_set=list(LOCATION_TYPES),
-            meta={"rule": "stops.txt: location_type must be 0-4 (stop, station, entrance, node, boarding area)"},
+        Rule(
+            "stops.txt: location_type must be 0-4 (stop, station, entrance, node, boarding area)",
+            f"location_type IS NOT NULL AND NOT {kinds}",
+            ("location_type",),
         ),
         *[
-            gxe.ExpectColumnValuesToNotBeNull(
-                column=column,
-                row_condition=f"location_kind in {list(_NAMED_LOCATIONS)}",
-                condition_parser="pandas",
-                meta={"rule": f"stops.txt: {column} is required for stops, stations and entrances (location_type 0-2)"},
+            Rule(
+                f"stops.txt: {column} is required for stops, stations and entrances (location_type 0-2)",
+                f"{column} IS NULL AND {named}",
+                (column,),
             )
             for column in ("stop_name", "stop_lat", "stop_lon")
         ],
-        gxe.ExpectColumnValuesToBeBetween(
-            column="latitude",
-            min_value=-90,
-            max_value=90,
-            meta={"rule": "stops.txt: stop_lat must be within -90 to 90"},
+        Rule(
+            "stops.txt: stop_lat must be within -90 to 90",
+            "latitude < -90 OR latitude > 90",
+            header="stop_lat",
+            value="latitude",
         ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="longitude",
-            min_value=-180,
-            max_value=180,
-            meta={"rule": "stops.txt: stop_lon must be within -180 to 180"},
+        Rule(
+            "stops.txt: stop_lon must be within -180 to 180",
+            "longitude < -180 OR longitude > 180",
+            header="stop_lon",
+            value="longitude",
         ),
-        gxe.ExpectColumnValuesToBeNull(
-            column="parent_unknown", meta={"rule": "stops.txt: parent_station must be a stop_id of stops.txt"}
+        _unknown(
+            "parent_station", "gtfs_stops", "stop_id", "stops.txt", "parent_station must be a stop_id of stops.txt"
         ),
     ]
-    headers = {"latitude": "stop_lat", "longitude": "stop_lon", "parent_unknown": "parent_station"}
-    return violations + check_with_gx(frame, "contract_gtfs_stops", expectations, headers)
+    return violations + _run(connection, "gtfs_stops", frame, rules, counts)
 
 
-def _check_trips(frame: pd.DataFrame, route_ids: set[str] | None) -> list[Violation]:
-    """``route_ids`` when routes.txt was read cleanly: every trip runs on one of them."""
-    expectations = [
+def _check_trips(
+    connection: duckdb.DuckDBPyConnection, frame: pd.DataFrame, routes_clean: bool, counts: dict[str, int]
+) -> list[Violation]:
+    """When routes.txt was read cleanly, every trip runs on one of its routes."""
+    rules: list[AnyRule] = [
         *_required("trips.txt", ("route_id", "service_id", "trip_id")),
         _unique("trips.txt", "trip_id"),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="direction_id", value_set=["0", "1"], meta={"rule": "trips.txt: direction_id must be 0 or 1"}
+        Rule(
+            "trips.txt: direction_id must be 0 or 1",
+            "direction_id IS NOT NULL AND direction_id NOT IN ('0', '1')",
+            ("direction_id",),
         ),
     ]
-    if route_ids is not None:
-        frame["route_unknown"] = _unknown(frame["route_id"], route_ids)
-        expectations.append(
-            gxe.ExpectColumnValuesToBeNull(
-                column="route_unknown", meta={"rule": "trips.txt: route_id must be a route_id of routes.txt"}
-            )
+    if routes_clean:
+        rules.append(
+            _unknown("route_id", "gtfs_routes", "route_id", "trips.txt", "route_id must be a route_id of routes.txt")
         )
-    return check_with_gx(frame, "contract_gtfs_trips", expectations, {"route_unknown": "route_id"})
+    return _run(connection, "gtfs_trips", frame, rules, counts)
 
 
 def _parsed(
@@ -629,7 +681,7 @@ def _raw_frame(tables: dict[str, _Table], start: dt.date | None, end: dt.date | 
 def _entity_rows(entity: str, member: str, source: pd.DataFrame, **columns: pd.Series) -> pd.DataFrame:
     n = len(source)
     data: dict[str, pd.Series] = {}
-    for name in GtfsSource.schema.names:
+    for name in (c.name for c in GtfsSource.schema):
         values = columns.get(name)
         data[name] = pd.Series([None] * n if values is None else [_python(v) for v in values], dtype="object")
     data["entity"] = pd.Series([entity] * n, dtype="object")
@@ -663,6 +715,45 @@ class GtfsReference:
     stops: frozenset[str]
     trip_lines: dict[str, str]
     stop_areas: dict[str, str]
+
+
+#: Tables :func:`gtfs_reference_tables` creates for the rules of the other ridership extracts.
+GTFS_LINES, GTFS_STOPS, GTFS_TRIPS = "ref_gtfs_lines", "ref_gtfs_stops", "ref_gtfs_trips"
+
+
+def gtfs_reference_tables(settings: Settings, region_id: str) -> tuple[bool, list[tuple[str, list[Any]]]]:
+    """(whether the region has a feed, the statements creating the reference tables in DuckDB).
+
+    The same union as :func:`gtfs_reference`: every line, every stop, and each trip's line in the
+    latest delivery that names the trip.
+    """
+    files = _feed_files(settings, region_id)
+    if not files:
+        return False, []
+    read = "FROM read_parquet(?, union_by_name = true)"
+    return True, [
+        (
+            f"CREATE OR REPLACE TEMP TABLE {GTFS_LINES} AS SELECT DISTINCT line {read} "
+            "WHERE entity = 'route' AND line IS NOT NULL",
+            [files],
+        ),
+        (
+            f"CREATE OR REPLACE TEMP TABLE {GTFS_STOPS} AS SELECT DISTINCT entity_id AS stop_id {read} "
+            "WHERE entity = 'stop'",
+            [files],
+        ),
+        (
+            f"CREATE OR REPLACE TEMP TABLE {GTFS_TRIPS} AS SELECT entity_id AS trip_id, "
+            "arg_max(line, _delivery_seq) AS line "
+            f"{read} WHERE entity = 'trip' GROUP BY entity_id",
+            [files],
+        ),
+    ]
+
+
+def _feed_files(settings: Settings, region_id: str) -> list[str]:
+    folder = settings.raw_dir / GtfsSource.name / region_id
+    return sorted(str(path) for path in folder.glob("*.parquet") if path.name[:1].isdigit())
 
 
 def gtfs_reference(settings: Settings, region_id: str) -> GtfsReference | None:

@@ -9,42 +9,29 @@ A per-trip row names the traveller by a pseudonymised id only: a value that is a
 or samordningsnummer rejects the file, and the report shows it masked. Every row must lie inside the
 period the file name delivers (:func:`ingest.ridership.common.delivery_period`).
 
-The row helpers (:class:`~ingest.ridership.common.FirstSeen`, ``months_outside``, ...) live in
-:mod:`ingest.ridership.common`, shared with the production and population extracts.
+The period rules (``outside_dates``, ``outside_months``) live in :mod:`ingest.ridership.common`,
+shared with the production and population extracts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-import great_expectations.expectations as gxe
-import pandas as pd
-import pyarrow as pa
-
-from ingest.chunked import Field
-from ingest.contract import ContractViolation, Violation, mask, normalise_header
-from ingest.finance.common import checked_stream, month_codes
+from ingest import personnummer as pnr
+from ingest.contract import ContractViolation, Violation, normalise_header
+from ingest.extract import Field, Rule, Staged, Unique, read_header, sql_string
+from ingest.finance.common import month_code, required
 from ingest.personnummer import PersonnummerError, birth_date, luhn_is_valid
 from ingest.ridership.common import (
-    PERIOD_FIELDS,
-    ChunkedExtract,
-    DeliveryPeriod,
-    FirstSeen,
-    dates_outside,
+    PERIOD_COLUMNS,
     delivery_period,
-    header_texts,
-    months_outside,
     not_negative,
-    null_unless_broken,
-    outside_rule,
-    required,
-    with_period,
+    outside_dates,
+    outside_months,
+    period_raw,
 )
-from ingest.sources import StreamState
-from regionkpi.settings import Settings
+from ingest.sources import CsvSource, Delivered, Plan, RawColumn
 
 #: Trip types as delivered (case-insensitive) -> trip_type id. The ASCII ids are accepted as well.
 TRIP_TYPES = {
@@ -105,9 +92,13 @@ def is_personal_identity_number(text: str) -> bool:
 
 def choose_layout(path: Path, encoding: str) -> tuple[str, list[Violation]]:
     """``'trip'`` or ``'summary'`` from the header, and the violations when it is neither or both."""
-    headers = header_texts(path, encoding)
-    if headers is None:
+    try:
+        row = read_header(path, encoding)
+    except Exception:  # the reader names what is wrong with the header
         return "trip", []
+    if row is None:
+        return "trip", []
+    headers = {normalise_header(text): text.replace("\ufeff", "").strip() for text in row if text.strip()}
     trip = [text for header, text in headers.items() if header in _TRIP_ONLY]
     summary = [text for header, text in headers.items() if header in _SUMMARY_ONLY]
     if trip and summary:
@@ -128,78 +119,102 @@ def choose_layout(path: Path, encoding: str) -> tuple[str, list[Violation]]:
     return "trip", [Violation(rule, line=1)]
 
 
-def _trip_types(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(trip_type id or null, the delivered text where it is not a known trip type)."""
-    lowered = texts.str.lower()
-    ids = lowered.map(TRIP_TYPES).astype(object)
-    unknown = texts.astype(object).where(texts.notna().astype(bool) & ids.isna().to_numpy())
-    return ids, unknown
+def _trip_type_sql() -> str:
+    return (
+        "CASE lower(trip_type_text) "
+        + " ".join(f"WHEN {sql_string(text)} THEN {sql_string(code)}" for text, code in TRIP_TYPES.items())
+        + " END"
+    )
 
 
-def _masked_identity_numbers(travellers: pd.Series) -> pd.Series:
-    """The masked value where a traveller id is a personnummer or samordningsnummer, else null.
-
-    The shape is checked column-wise first; only the few all-digit ids get the date and Luhn check.
-    """
-    out = pd.Series(None, index=travellers.index, dtype=object)
-    shaped = travellers.str.fullmatch(_IDENTITY_NUMBER.pattern).fillna(False).astype(bool)
-    if shaped.any():
-        candidates = travellers[shaped].astype(object)
-        numbers = candidates[candidates.map(is_personal_identity_number).astype(bool)]
-        out[numbers.index] = numbers.map(mask)
-    return out
+#: A traveller id shaped like a personnummer or samordningsnummer (the date and Luhn check follow).
+_IDENTITY_SHAPE = "([0-9]{2})?[0-9]{6}[-+]?[0-9]{4}"
 
 
-class ServiceTripSource(ChunkedExtract):
+def identity_number_sql(column: str) -> str:
+    """SQL: true where ``column`` is a valid personnummer or samordningsnummer, as
+    :func:`is_personal_identity_number` decides: the shape, the Luhn digit over the last ten digits,
+    and a birth date valid in the 1900s or the 2000s when the number has no century."""
+    digits = f"regexp_replace({column}, '[-+]', '', 'g')"
+    ten = f"right({digits}, 10)"
+    month_day = f"substr({ten}, 3, 4)"
+    century_19, century_20 = f"'19' || left({ten}, 2)", f"'20' || left({ten}, 2)"
+    born = (
+        f"CASE WHEN length({digits}) = 12 THEN {pnr.birth_date_sql(f'left({digits}, 4)', month_day)} IS NOT NULL "
+        f"ELSE {pnr.birth_date_sql(century_19, month_day)} IS NOT NULL "
+        f"OR {pnr.birth_date_sql(century_20, month_day)} IS NOT NULL END"
+    )
+    checked = f"{pnr.luhn_sql(ten)} AND ({born})"
+    return f"coalesce(CASE WHEN regexp_full_match({column}, '{_IDENTITY_SHAPE}') THEN {checked} END, false)"
+
+
+class ServiceTripSource(CsvSource):
     name = "ridership_service_trips"
     depends_on: tuple[str, ...] = ()
     contract_doc = "docs/extracts/ridership_service_trips.md"
-    schema = pa.schema(
-        [
-            pa.field("service_date", pa.date32(), nullable=False),
-            pa.field("trip_type", pa.string(), nullable=False),
-            pa.field("traveller_id", pa.string()),
-            pa.field("passengers", pa.int32()),
-            pa.field("trips", pa.int32(), nullable=False),
-            pa.field("km", pa.float64()),
-            pa.field("passenger_km", pa.float64(), nullable=False),
-            pa.field("cost", pa.float64(), nullable=False),
-            pa.field("order_id", pa.string()),
-            pa.field("layout", pa.string(), nullable=False),
-            *PERIOD_FIELDS,
-        ]
+    schema = (
+        RawColumn("service_date", "DATE", nullable=False),
+        RawColumn("trip_type", "VARCHAR", nullable=False),
+        RawColumn("traveller_id", "VARCHAR"),
+        RawColumn("passengers", "INTEGER"),
+        RawColumn("trips", "INTEGER", nullable=False),
+        RawColumn("km", "DOUBLE"),
+        RawColumn("passenger_km", "DOUBLE", nullable=False),
+        RawColumn("cost", "DOUBLE", nullable=False),
+        RawColumn("order_id", "VARCHAR"),
+        RawColumn("layout", "VARCHAR", nullable=False),
+        *PERIOD_COLUMNS,
     )
 
-    def stream(
-        self, path: Path, encoding: str, region_id: str, settings: Settings, state: StreamState
-    ) -> Iterator[pd.DataFrame]:
+    def before(self, delivered: Delivered) -> list[Violation]:
         violations: list[Violation] = []
         try:
-            period = delivery_period(path)
+            delivery_period(delivered.path)
         except ContractViolation as error:
             violations += error.violations
-        layout, layout_violations = choose_layout(path, encoding)
-        violations += layout_violations
-        if violations:
-            raise ContractViolation(path.name, violations)
+        violations += choose_layout(delivered.path, delivered.encoding)[1]
+        return violations
+
+    def fields_for(self, delivered: Delivered) -> list[Field]:
+        layout, _ = choose_layout(delivered.path, delivered.encoding)
+        return SUMMARY_FIELDS if layout == "summary" else TRIP_FIELDS
+
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        period = delivery_period(delivered.path)
+        layout, _ = choose_layout(delivered.path, delivered.encoding)
+        derived = {"trip_type": _trip_type_sql()}
+        trip_type_unknown = Rule(
+            TRIP_TYPE_RULE, "trip_type_text IS NOT NULL AND trip_type IS NULL", header="Restyp", value="trip_type_text"
+        )
         if layout == "summary":
-            return self._summary(path, encoding, period, state)
-        return self._trips(path, encoding, period, state)
-
-    def _trips(self, path: Path, encoding: str, period: DeliveryPeriod, state: StreamState) -> Iterator[pd.DataFrame]:
-        orders = FirstSeen()
-
-        def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-            if "order_id" not in frame:
-                frame["order_id"] = None
-            frame["trip_type"], frame["trip_type_unknown"] = _trip_types(frame["trip_type_text"])
-            frame["traveller_is_identity_number"] = _masked_identity_numbers(frame["traveller_id"])
-            frame["date_outside_period"] = dates_outside(frame["service_date"], period)
-            frame["order_id_repeated"] = orders.repeated(frame["order_id"], frame["line_no"])
-            return frame
-
-        def expectations(frame: pd.DataFrame) -> list[Any]:
-            return [
+            rules = [
+                *required(
+                    {
+                        "service_date": "Månad",
+                        "trip_type_text": "Restyp",
+                        "trips": "Antal resor",
+                        "passenger_km": "Resenärkm",
+                        "cost": "Kostnad",
+                    }
+                ),
+                trip_type_unknown,
+                *not_negative({"trips": "Antal resor", "passenger_km": "Resenärkm", "cost": "Kostnad"}),
+                outside_months("service_date", period, "Månad"),
+                Unique(
+                    "a Månad and Restyp appear twice in the delivery",
+                    ("strftime(service_date, '%Y-%m')", "coalesce(trip_type, lower(trip_type_text))"),
+                    header="Månad, Restyp",
+                ),
+            ]
+            raw = {
+                "traveller_id": "NULL",
+                "passengers": "NULL",
+                "km": "NULL",
+                "order_id": "NULL",
+                "layout": "'summary'",
+            }
+        else:
+            rules = [
                 *required(
                     {
                         "service_date": "Resdatum",
@@ -210,135 +225,33 @@ class ServiceTripSource(ChunkedExtract):
                         "cost": "Kostnad",
                     }
                 ),
-                null_unless_broken("trip_type_unknown", TRIP_TYPE_RULE),
-                null_unless_broken(
-                    "traveller_is_identity_number",
+                trip_type_unknown,
+                Rule(
                     "Resenär must be a pseudonymised id, not a personal identity number",
+                    identity_number_sql("traveller_id"),
+                    header="Resenär",
+                    value="traveller_id",
+                    sensitive=True,
                 ),
-                gxe.ExpectColumnValuesToBeBetween(
-                    column="passengers",
-                    min_value=1,
-                    meta={"rule": "Antal resenärer is at least 1 (the traveller plus co-travellers)"},
+                Rule(
+                    "Antal resenärer is at least 1 (the traveller plus co-travellers)",
+                    "passengers < 1",
+                    ("passengers",),
                 ),
                 *not_negative({"km": "Km", "cost": "Kostnad"}),
-                null_unless_broken("date_outside_period", outside_rule("Resdatum", period)),
-                null_unless_broken("order_id_repeated", "Beställning appears twice in the delivery"),
+                outside_dates("service_date", period, "Resdatum"),
+                Unique("Beställning appears twice in the delivery", ("order_id",), header="Beställning"),
             ]
-
-        def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = pd.DataFrame(
-                {
-                    "service_date": frame["service_date"],
-                    "trip_type": frame["trip_type"],
-                    "traveller_id": frame["traveller_id"],
-                    "passengers": frame["passengers"],
-                    "trips": pd.Series(1, index=frame.index, dtype="int64"),
-                    "km": frame["km"],
-                    "passenger_km": (frame["km"] * frame["passengers"].astype("float64")).round(1),
-                    "cost": frame["cost"],
-                    "order_id": frame["order_id"],
-                    "layout": "trip",
-                }
-            )
-            return with_period(raw, period)
-
-        return self._checked(
-            path,
-            encoding,
-            TRIP_FIELDS,
-            state,
-            prepare,
-            expectations,
-            to_raw,
-            {
-                "trip_type_unknown": "Restyp",
-                "traveller_is_identity_number": "Resenär",
-                "date_outside_period": "Resdatum",
-                "order_id_repeated": "Beställning",
-            },
-        )
-
-    def _summary(self, path: Path, encoding: str, period: DeliveryPeriod, state: StreamState) -> Iterator[pd.DataFrame]:
-        keys = FirstSeen()
-
-        def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-            frame["trip_type"], frame["trip_type_unknown"] = _trip_types(frame["trip_type_text"])
-            frame["month_outside_period"] = months_outside(frame["service_date"], period)
-            month = pd.to_datetime(frame["service_date"]).dt.strftime("%Y-%m").astype(object)
-            kind = frame["trip_type"].fillna(frame["trip_type_text"].str.lower().astype(object))
-            frame["month_type_repeated"] = keys.repeated(month + " " + kind, frame["line_no"])
-            return frame
-
-        def expectations(frame: pd.DataFrame) -> list[Any]:
-            return [
-                *required(
-                    {
-                        "service_date": "Månad",
-                        "trip_type_text": "Restyp",
-                        "trips": "Antal resor",
-                        "passenger_km": "Resenärkm",
-                        "cost": "Kostnad",
-                    }
-                ),
-                null_unless_broken("trip_type_unknown", TRIP_TYPE_RULE),
-                *not_negative({"trips": "Antal resor", "passenger_km": "Resenärkm", "cost": "Kostnad"}),
-                null_unless_broken("month_outside_period", outside_rule("Månad", period)),
-                null_unless_broken("month_type_repeated", "a Månad and Restyp appear twice in the delivery"),
-            ]
-
-        def to_raw(frame: pd.DataFrame) -> pd.DataFrame:
-            raw = pd.DataFrame(
-                {
-                    "service_date": frame["service_date"],
-                    "trip_type": frame["trip_type"],
-                    "traveller_id": pd.Series(None, index=frame.index, dtype=object),
-                    "passengers": pd.Series(pd.NA, index=frame.index, dtype="Int64"),
-                    "trips": frame["trips"],
-                    "km": pd.Series(float("nan"), index=frame.index),
-                    "passenger_km": frame["passenger_km"],
-                    "cost": frame["cost"],
-                    "order_id": pd.Series(None, index=frame.index, dtype=object),
-                    "layout": "summary",
-                }
-            )
-            return with_period(raw, period)
-
-        return self._checked(
-            path,
-            encoding,
-            SUMMARY_FIELDS,
-            state,
-            prepare,
-            expectations,
-            to_raw,
-            {
-                "trip_type_unknown": "Restyp",
-                "month_outside_period": "Månad",
-                "month_type_repeated": "Månad, Restyp",
-            },
-        )
-
-    def _checked(
-        self,
-        path: Path,
-        encoding: str,
-        fields: Sequence[Field],
-        state: StreamState,
-        prepare: Callable[[pd.DataFrame], pd.DataFrame],
-        expectations: Callable[[pd.DataFrame], list[Any]],
-        to_raw: Callable[[pd.DataFrame], pd.DataFrame],
-        derived_headers: dict[str, str],
-    ) -> Iterator[pd.DataFrame]:
-        return checked_stream(
-            path,
-            encoding,
-            fields,
-            suite_name=f"contract_{self.name}",
-            state=state,
-            prepare=prepare,
-            expectations=expectations,
-            to_raw=to_raw,
-            periods=lambda frame: month_codes(frame["service_date"]),
-            derived_headers=derived_headers,
-            chunk_rows=self.chunk_rows,
+            raw = {
+                "trips": "1",
+                "passenger_km": "round(km * passengers, 1)",
+                "layout": "'trip'",
+            }
+        return Plan(
+            rules=rules,
+            derived=derived,
+            raw={**raw, **period_raw(period)},
+            periods=month_code("service_date"),
+            measure="cost",
+            allowed_periods=period.months,
         )
