@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint env browser clean
+.PHONY: demo test lint env browser bench clean
 
 env: $(VENV)/.installed
 
@@ -44,6 +44,11 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest
+
+# Speed and memory beside a plain pandas script and DuckDB alone (benchmarks/run.py; not a test).
+# Generated files stay in .bench/ and are reused; `make bench BENCH_ARGS=--quick` is a smoke run.
+bench: env
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) landing warehouse quarantine airflow_home dbt_project/target dbt_project/logs

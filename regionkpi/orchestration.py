@@ -90,14 +90,35 @@ def ingest_sources(sources: list[str], log: logging.Logger) -> dict[str, int]:
     return counts
 
 
-def cosmos_build_group(group_id: str = "dbt_build") -> Any:
-    """The dbt project as an Airflow task group, rendered from the pre-built manifest (fast parse).
+#: The Cosmos producer's task id in the build group (one ``dbt build`` of the whole project).
+PRODUCER_TASK = "dbt_producer_watcher"
 
-    Each node runs ``dbt build`` for itself in a subprocess (``TestBehavior.BUILD``: a model and its
-    tests are one task), in the one-slot writer pool. Tests with several parents (relationships) run
-    as their own task once all parents are built; inside a parent's ``dbt build`` they would fail on
-    the parent that is not built yet. Run ``regionkpi manifest`` (``dbt parse``) to create or refresh
-    the manifest after changing the dbt project.
+
+def cosmos_build_group(
+    group_id: str = "dbt_build",
+    *,
+    project_dir: Path | None = None,
+    manifest_path: Path | None = None,
+    profiles_yml: Path | None = None,
+) -> Any:
+    """The dbt project as an Airflow task group: one ``dbt build`` process, one Airflow task per node.
+
+    Cosmos' ``ExecutionMode.WATCHER``: the producer task runs a single ``dbt build`` of the whole
+    project (dbt's own threads, models and their tests interleaved as dbt orders them) and reports
+    every node's outcome through XCom; each model, seed and test group keeps a task of its own that
+    reads that outcome (lineage, the Airflow UI, retries). Rendered from the pre-built manifest (run
+    ``regionkpi manifest`` after changing the dbt project). ``project_dir``, ``manifest_path`` and
+    ``profiles_yml`` default to the settings' dbt project, ``<dbt target dir>/manifest.json`` and the
+    project's ``profiles.yml`` (profile ``regionkpi``, target ``dev``); tests pass a fixture project.
+
+    Retries (docs/orchestration.md): the producer has no Airflow retries of its own. A retried producer
+    only skips (Cosmos never runs a second ``dbt build`` in one run), and while it waits *up for retry*
+    its consumers' retries pass without running dbt (astronomer-cosmos #3001). With ``retries=0`` it is
+    *failed* at once, so a consumer's retry (or a clear from the UI) runs ``dbt run``/``dbt test`` of
+    its own node: a model fixed in the meantime is rebuilt on the retry. Every task of the group is in
+    the one-slot writer pool, so dbt stays the one writer of ``build.duckdb`` (the producer, or one
+    node's retry at a time), and every consumer waits for the producer to finish: its outcome is
+    final when it is read, in ``airflow dags test`` as under a scheduler.
     """
     from cosmos import (
         DbtTaskGroup,
@@ -114,23 +135,24 @@ def cosmos_build_group(group_id: str = "dbt_build") -> Any:
     from regionkpi.pipeline import dbt_executable
 
     config = settings()
-    manifest_path = config.dbt_target_dir / "manifest.json"
+    project_dir = project_dir or config.dbt_project_dir
+    manifest_path = manifest_path or config.dbt_target_dir / "manifest.json"
     if not manifest_path.exists():
         raise FileNotFoundError(
             f"dbt manifest not found at {manifest_path}: run `regionkpi manifest` (dbt parse) before Airflow parses "
             "the build DAG"
         )
-    # Cosmos runs each task in a temporary copy of the project and manages target/ and partial parsing
-    # itself: a shared DBT_TARGET_PATH would hand every task a partial-parse file that points into the
-    # first task's (deleted) copy.
+    # Cosmos runs dbt in a temporary copy of the project and manages target/ and partial parsing
+    # itself: a shared DBT_TARGET_PATH would hand a task a partial-parse file that points into another
+    # task's (deleted) copy.
     env = {
         **{k: v for k, v in config.dbt_env().items() if k not in {"DBT_TARGET_PATH", "DBT_LOG_PATH"}},
         "PATH": os.environ.get("PATH", ""),
     }
-    return DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
-            dbt_project_path=config.dbt_project_dir,
+            dbt_project_path=project_dir,
             manifest_path=manifest_path,
             install_dbt_deps=False,
             env_vars=env,
@@ -138,22 +160,51 @@ def cosmos_build_group(group_id: str = "dbt_build") -> Any:
         profile_config=ProfileConfig(
             profile_name="regionkpi",
             target_name="dev",
-            profiles_yml_filepath=config.dbt_project_dir / "profiles.yml",
+            profiles_yml_filepath=profiles_yml or project_dir / "profiles.yml",
         ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
+            execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.SUBPROCESS,
             dbt_executable_path=dbt_executable(),
+            setup_operator_args={"retries": 0},
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
+            test_behavior=TestBehavior.AFTER_EACH,
             emit_datasets=False,
             enable_mock_profile=False,
-            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"pool": DBT_POOL, "install_deps": False},
     )
+    _consumers_after_producer(group, f"{group_id}.{PRODUCER_TASK}")
+    return group
+
+
+def _consumers_after_producer(group: Any, producer_id: str) -> None:
+    """Every consumer of the group starts once the producer has finished, whatever its outcome.
+
+    Cosmos links the producer to the first consumers only in a ``DbtDag``; in a task group they would
+    start beside it and, in ``airflow dags test`` (one task at a time), could wait for a producer that
+    never gets its turn. ``all_done`` waits for the producer whatever its outcome, so a failed producer
+    does not mark them *upstream failed*: each reads its own node's outcome (and on a retry runs its node
+    itself). Not ``always``: that rule ignores the upstream altogether, and in ``airflow dags test`` a
+    consumer then started first and poked for a producer that could never run.
+    """
+    tasks = list(group.iter_tasks())
+    producer = next(task for task in tasks if task.task_id == producer_id)
+    for task in tasks:
+        task.pool = DBT_POOL  # Cosmos' own gate task (``dbt_producer_watcher_done``) gets no operator_args
+        if task.task_id.endswith(f"{PRODUCER_TASK}_done"):
+            # Cosmos gives its gate ``none_failed``: a failed producer would leave it (a leaf of the
+            # group) upstream failed, and the gate, publish and reports would never run even after
+            # every model task recovered on its retry. The model tasks themselves gate what follows.
+            task.trigger_rule = "all_done"
+        if getattr(task, "producer_task_id", None) and task is not producer and not task.upstream_list:
+            producer >> task
+            task.trigger_rule = "all_done"
+        if hasattr(task, "deferrable"):
+            task.deferrable = False  # the outcome is there when the consumer starts: nothing to wait for
+            task.poke_interval = 1
 
 
 def summary_json(data: dict[str, Any]) -> str:
