@@ -42,8 +42,10 @@ browser:
 		$(SUDO) env $(APT_INSTALL) || { $(SUDO) apt-get update && $(SUDO) env $(APT_INSTALL); }; \
 	fi
 
+# Test files are spread over the cores (pytest-xdist, one file per worker at a time); conftest.py hands
+# out the Airflow end-to-end file first so that it runs beside the rest instead of after it.
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Speed and memory beside a plain pandas script and DuckDB alone (benchmarks/run.py; not a test).
 # Generated files stay in .bench/ and are reused; `make bench BENCH_ARGS=--quick` is a smoke run.

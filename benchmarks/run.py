@@ -2,6 +2,8 @@
 
 Prints, in one run and measured back to back (the machine is shared: compare the ratios):
 
+0. start-up: what ``regionkpi`` and an ingest task import before they work, warm, beside a bare
+   interpreter and GX's own import;
 1. the 5 M-row ledger (:mod:`benchmarks.ledger`) and 2. the 22 M-row year of validations
    (:mod:`benchmarks.ridership`): rows, file MB, and per contender (ours: ingest, build, both;
    pandas; DuckDB alone reading, computing the same figures and writing Parquet) wall time, peak RSS,
@@ -33,6 +35,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,7 +43,7 @@ from benchmarks import ledger, ours, ridership
 from benchmarks.measure import REPO_ROOT, Measured, Runner, StepFailed
 from benchmarks.report import Comparison, NewMonth, compare, print_comparison, print_new_month
 
-SUITES = ("ledger", "ridership", "history")
+SUITES = ("startup", "ledger", "ridership", "history")
 FULL_YEAR_ROWS = 22_088_050
 
 
@@ -85,6 +88,33 @@ class Bench:
         )
 
     # ----------------------------------------------------------------------------------------------
+
+    def startup(self) -> None:
+        """What a command or an Airflow task imports before it works (issue #11: <= 2 s warm)."""
+        python = sys.executable
+        cases = [
+            ("bare interpreter (the floor)", [python, "-c", "pass"]),
+            ("`regionkpi --help`", [str(Path(python).with_name("regionkpi")), "--help"]),
+            (
+                "an ingest task's own imports (pipeline, landing, sources)",
+                [python, "-c", "import regionkpi.pipeline, ingest.landing, ingest.sources"],
+            ),
+            (
+                "the same plus Airflow's task SDK (what the task process has)",
+                [python, "-c", "import airflow.sdk, regionkpi.orchestration, ingest.landing, ingest.sources"],
+            ),
+            ("for scale: import great_expectations (only where GX runs)", [python, "-c", "import great_expectations"]),
+        ]
+        env = {**os.environ, "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "false"}
+        print("\nStart-up, warm (best of 3 after one warm-up run; target <= 2 s)")
+        for label, command in cases:
+            seconds = []
+            for _ in range(4):
+                started = time.perf_counter()
+                subprocess.run(command, env=env, cwd=REPO_ROOT, check=True, capture_output=True)
+                seconds.append(time.perf_counter() - started)
+            best = min(seconds[1:])
+            print(f"  {label:<64} {best:6.2f} s")
 
     def ledger(self) -> None:
         rows = self.args.ledger_rows

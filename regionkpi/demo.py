@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from regionkpi import pipeline
@@ -94,6 +95,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+        # Cosmos' cache (partial parse) per Airflow home: two runs side by side never share it.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos_cache"),
         "REGIONKPI_TASK_RETRIES": os.environ.get("REGIONKPI_TASK_RETRIES", "0"),
         "REGIONKPI_ROOT": str(settings.root),
         "REGIONKPI_LANDING_DIR": str(settings.landing_dir),
@@ -135,6 +138,13 @@ def _dag_test(settings: Settings, dag_id: str, logical_date: str, echo: Echo) ->
     echo(f"  {dag_id}: done in {time.monotonic() - started:.0f} s")
 
 
+#: The Airflow pools the DAGs use (regionkpi.orchestration): one dbt writer, one ingest at a time.
+POOLS = {
+    "dbt_duckdb_writer": {"slots": 1, "description": "one writer of build.duckdb at a time"},
+    "regionkpi_ingest": {"slots": 1, "description": "one ingest at a time (shared delivery ledger)"},
+}
+
+
 def run_demo(settings: Settings, echo: Echo) -> int:
     from ingest.sample import write_sample
     from publish.query import format_kpi_table, published_kpis
@@ -146,34 +156,23 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     logical_date = dt.datetime.now(dt.UTC).date().isoformat()
 
     echo(f"1/5 writing sample extracts into {settings.landing_dir}")
-    files = write_sample(settings.landing_dir)
-    echo(
-        f"  {len(files)} file(s) for regions 0006, 0013, 0017: HR 2019-2023, finance 2016-2023 (CSV and SIE 4), "
-        "public transport 2016-2021 (GTFS, boardings, service trips, production), goal targets 2019-2020, incl. late "
-        "corrections and broken files"
-    )
-
-    echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest")
-    airflow(settings, "db", "migrate", log_name="airflow_db_migrate")
-    airflow(
-        settings,
-        "pools",
-        "set",
-        "dbt_duckdb_writer",
-        "1",
-        "one writer of build.duckdb at a time",
-        log_name="airflow_pools",
-    )
-    airflow(
-        settings,
-        "pools",
-        "set",
-        "regionkpi_ingest",
-        "1",
-        "one ingest at a time (shared delivery ledger)",
-        log_name="airflow_pools_ingest",
-    )
-    pipeline.manifest(settings)
+    echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest, meanwhile")
+    # The metadata database and the manifest (dbt parse) are independent subprocesses: they run while
+    # this process writes the sample, and the pools need only the migrated database.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        migrated = pool.submit(airflow, settings, "db", "migrate", log_name="airflow_db_migrate")
+        parsed = pool.submit(pipeline.manifest, settings)
+        files = write_sample(settings.landing_dir)
+        echo(
+            f"  {len(files)} file(s) for regions 0006, 0013, 0017: HR 2019-2023, finance 2016-2023 (CSV and SIE 4), "
+            "public transport 2016-2021 (GTFS, boardings, service trips, production), goal targets 2019-2020, "
+            "incl. late corrections and broken files"
+        )
+        migrated.result()
+        pools_file = Path(airflow_env(settings)["AIRFLOW_HOME"]) / "pools.json"
+        pools_file.write_text(json.dumps(POOLS, indent=2), encoding="utf-8")
+        airflow(settings, "pools", "import", str(pools_file), log_name="airflow_pools")
+        parsed.result()
 
     from ingest.ledger import Ledger
 

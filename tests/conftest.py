@@ -19,3 +19,12 @@ def settings(tmp_path) -> Settings:
             "REGIONKPI_PSEUDONYM_KEY": "test-key-only-for-tests",
         }
     )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first (the Airflow end-to-end run above all), keeping the order within each group.
+
+    ``make test`` spreads test files over the cores (pytest-xdist, ``--dist loadfile``), handing them out
+    in this order: the longest file starts at once, beside everything else, instead of last.
+    """
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, item.fspath.basename != "test_end_to_end.py"))

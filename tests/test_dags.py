@@ -33,6 +33,7 @@ def dagbag(tmp_path_factory):
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{root / 'airflow.db'}",
+        "AIRFLOW__COSMOS__CACHE_DIR": str(root / "cosmos_cache"),
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
