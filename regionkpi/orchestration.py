@@ -194,7 +194,7 @@ def _consumers_after_producer(group: Any, producer_id: str) -> None:
     producer = next(task for task in tasks if task.task_id == producer_id)
     for task in tasks:
         task.pool = DBT_POOL  # Cosmos' own gate task (``dbt_producer_watcher_done``) gets no operator_args
-        if task.task_id.endswith(f"{PRODUCER_TASK}_done"):
+        if task.task_id == f"{producer_id}_done":
             # Cosmos gives its gate ``none_failed``: a failed producer would leave it (a leaf of the
             # group) upstream failed, and the gate, publish and reports would never run even after
             # every model task recovered on its retry. The model tasks themselves gate what follows.
