@@ -14,10 +14,13 @@ export GX_ANALYTICS_ENABLED := false
 
 env: $(VENV)/.installed
 
+# --compile-bytecode: the packages' .pyc are written at install time. Imports then skip compiling
+# source (GX 7 s -> 3 s, airflow.sdk 3.6 s -> 1.4 s), also where PYTHONDONTWRITEBYTECODE is set, as
+# it is on these machines, and no task ever pays for the first compile.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $@
 
