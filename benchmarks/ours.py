@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 REGION = "0006"
 #: What the environment may still tell the settings; the folders always come from the root.
-PASSED_THROUGH = {"REGIONKPI_DUCKDB_MEMORY_LIMIT", "REGIONKPI_DBT_THREADS"}
+PASSED_THROUGH = {"REGIONKPI_DUCKDB_MEMORY_LIMIT", "REGIONKPI_INGEST_MEMORY_LIMIT", "REGIONKPI_DBT_THREADS"}
 DEFAULT_DBT_THREADS = "4"  # dbt_project/profiles.yml
 
 
@@ -60,6 +60,7 @@ def seed(settings: Settings) -> dict:
     run_dbt(settings, "seed")
     return {
         "dbt_memory_limit": settings.duckdb_memory_limit,
+        "ingest_memory_limit": settings.ingest_memory_limit,
         "dbt_threads": os.environ.get("REGIONKPI_DBT_THREADS", DEFAULT_DBT_THREADS),
         "duckdb_version": duckdb.__version__,
     }

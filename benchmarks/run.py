@@ -327,7 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     if bench.facts:
         facts = bench.facts
         limit = facts.get("dbt_memory_limit")
-        print(f"\nDuckDB {facts.get('duckdb_version')}; dbt's memory_limit {limit} (REGIONKPI_DUCKDB_MEMORY_LIMIT)")
+        print(
+            f"\nDuckDB {facts.get('duckdb_version')}; dbt's memory_limit {limit} (REGIONKPI_DUCKDB_MEMORY_LIMIT), "
+            f"ingest's {facts.get('ingest_memory_limit')} (REGIONKPI_INGEST_MEMORY_LIMIT)"
+        )
         print("wall s: the whole child process (interpreter, imports, work); work s: after its imports;")
         print("peak MB: the step's own high-water mark (VmHWM), for a build dbt's; rows/s: on wall time.")
     failed += bench.failed_steps

@@ -173,14 +173,14 @@ def _connect(settings: Settings, facts: FileFacts | None, encoding: str | None) 
     from ingest import duck
     from ingest.extract import duckdb_encoding
 
-    key = (settings.duckdb_memory_limit, str(settings.warehouse_dir))
+    key = (settings.ingest_memory_limit, str(settings.warehouse_dir))
     database = _DATABASES.get(key)
     if database is None:
         for other in _DATABASES.values():  # one database per process: the last warehouse's
             other.close()
         _DATABASES.clear()
         database = _DATABASES[key] = duck.connect(
-            memory_limit=settings.duckdb_memory_limit, temp_directory=settings.warehouse_dir / "tmp" / "duckdb"
+            memory_limit=settings.ingest_memory_limit, temp_directory=settings.warehouse_dir / "tmp" / "duckdb"
         )
     if encoding and duckdb_encoding(facts, encoding) == "cp1252":
         duck.load(database, "encodings")
