@@ -20,7 +20,7 @@ keeps each step's log under ``logs/``.
 
 Usage (from the repository root)::
 
-    make bench                                   # the full run (~15 min on 2 cores, ~13 GB of files)
+    make bench                                   # the full run (~25 min on 2 cores, ~13 GB of files)
     make bench BENCH_ARGS=--quick                # a smoke run: 200 000 ledger rows, 1 month, thin history
     .venv/bin/python -m benchmarks --only ridership --boardings-files /data/bench/files
     REGIONKPI_DUCKDB_MEMORY_LIMIT=1GB .venv/bin/python -m benchmarks --dbt build
