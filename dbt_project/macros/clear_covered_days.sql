@@ -9,9 +9,13 @@
     {%- if is_incremental() -%}
     delete from {{ this }}
     where (region_id, service_date) in (
-        select distinct region_id, unnest(generate_series(period_start, period_end, interval 1 day))::date
-        from {{ raw_relation }}
-        where _delivery_seq > (select coalesce(max(delivery_seq), -1) from {{ this }})
+        -- the periods first, then their days: unnesting per row would make a month of 2 M rows 60 M
+        select region_id, unnest(generate_series(period_start, period_end, interval 1 day))::date
+        from (
+            select distinct region_id, period_start, period_end
+            from {{ raw_relation }}
+            where _delivery_seq > (select coalesce(max(delivery_seq), -1) from {{ this }})
+        )
     )
     {%- else -%}
     select 1
