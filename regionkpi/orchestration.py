@@ -144,9 +144,14 @@ def cosmos_build_group(
         )
     # Cosmos runs dbt in a temporary copy of the project and manages target/ and partial parsing
     # itself: a shared DBT_TARGET_PATH would hand a task a partial-parse file that points into another
-    # task's (deleted) copy.
+    # task's (deleted) copy, and the producer would overwrite the manifest and partial-parse file that
+    # `regionkpi manifest` and the docs task use. Cosmos' operators pass the worker's own environment
+    # on (append_env), where the settings' DBT_TARGET_PATH may be set, so the paths are set back to
+    # the copy's own, relative to it.
     env = {
-        **{k: v for k, v in config.dbt_env().items() if k not in {"DBT_TARGET_PATH", "DBT_LOG_PATH"}},
+        **config.dbt_env(),
+        "DBT_TARGET_PATH": "target",
+        "DBT_LOG_PATH": "logs",
         "PATH": os.environ.get("PATH", ""),
     }
     group = DbtTaskGroup(
