@@ -14,7 +14,6 @@ dbt docs), which a plain ``dbt build`` does not do.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import subprocess
 import sys
@@ -40,9 +39,7 @@ def setup(root: str) -> dict:
     load_file(root_settings, SAMPLE_PATH)
     pipeline.manifest(root_settings)
     demo.airflow(root_settings, "db", "migrate", log_name="airflow_db_migrate")
-    pools = root_settings.root / "airflow_home" / "pools.json"
-    pools.write_text(json.dumps(demo.POOLS), encoding="utf-8")
-    demo.airflow(root_settings, "pools", "import", str(pools), log_name="airflow_pools")
+    demo.import_pools(root_settings)
     loaded = [d for d in report.deliveries if d.status == "loaded"]
     return {"sample_files": len(report.deliveries), "sample_rows": sum(d.rows or 0 for d in loaded)}
 

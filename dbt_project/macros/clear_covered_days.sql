@@ -14,10 +14,18 @@
         from (
             select distinct region_id, period_start, period_end
             from {{ raw_relation }}
-            where _delivery_seq > (select coalesce(max(delivery_seq), -1) from {{ this }})
+            where {{ delivered_after_table() }}
         )
     )
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The incremental rule of fct_boardings: a raw row whose delivery is newer than every delivery the
+    table holds (sequence numbers only grow). `prefix` qualifies the column (`raw.`).
+-#}
+{% macro delivered_after_table(prefix='') -%}
+    {{ prefix }}_delivery_seq > (select coalesce(max(delivery_seq), -1) from {{ this }})
 {%- endmacro %}

@@ -13,9 +13,6 @@
 -- replaces those days (delete+insert on region × day, after the pre-hook cleared every covered day);
 -- earlier days are not rebuilt. A row that names only a trip gets the trip's line from GTFS.
 -- `--full-refresh` rebuilds every day.
-{%- set newer_than_table -%}
-    _delivery_seq > (select coalesce(max(delivery_seq), -1) from {{ this }})
-{%- endset %}
 with
 
 -- Incremental: only deliveries newer than the table. The latest delivery covering a day they cover
@@ -25,7 +22,7 @@ deliveries as (
 
     select distinct region_id, _delivery_seq, period_start, period_end
     from {{ source('ridership', 'ridership_boardings') }}
-    {% if is_incremental() %}where {{ newer_than_table }}{% endif %}
+    {% if is_incremental() %}where {{ delivered_after_table() }}{% endif %}
 
 ),
 
@@ -52,7 +49,7 @@ raw_rows as (
         and days.delivery_seq = raw._delivery_seq
     -- the same filter on the scan: without it the join's estimates can put all the history (110 M
     -- rows for five years) on the hash side, out of memory at 512 MB
-    {% if is_incremental() %}where raw.{{ newer_than_table }}{% endif %}
+    {% if is_incremental() %}where {{ delivered_after_table('raw.') }}{% endif %}
 
 ),
 
