@@ -73,10 +73,12 @@ aggregated as (
         count(*) as source_rows,
         max(raw_rows._delivery_seq) as delivery_seq
     from raw_rows
+    -- only a row without its line looks its trip up; the condition sits in the join key, because a
+    -- predicate on one side (`and raw_rows.line is null`) makes DuckDB join by nested loop (22 M
+    -- validations: 8 s against 0.3 s)
     left join trips
         on trips.region_id = raw_rows.region_id
-        and trips.trip_id = raw_rows.trip_id
-        and raw_rows.line is null
+        and trips.trip_id = case when raw_rows.line is null then raw_rows.trip_id end
     group by all
 
 )
