@@ -40,15 +40,12 @@ def fresh_settings(root: str | Path) -> Settings:
 
 
 def land(root: Path, source: str, files: list[Path]) -> None:
-    """Deliver files into the root's landing folder (hard links: ingest moves them away, the originals stay)."""
+    """Deliver files into the root's landing folder as copies (ingest moves them away, the originals
+    stay; landing refuses hard links, whose content could change through their other name)."""
     target_dir = root / "landing" / source / REGION
     target_dir.mkdir(parents=True, exist_ok=True)
     for path in files:
-        target = target_dir / path.name
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)  # keeps the mtime: landing ingests oldest first
+        shutil.copy2(path, target_dir / path.name)  # keeps the mtime: landing ingests oldest first
 
 
 def seed(settings: Settings) -> dict:

@@ -53,3 +53,12 @@ class ContractViolation(Exception):
 def normalise_header(text: str) -> str:
     """Header text as matched: BOM and outer blanks removed, case-folded, inner blanks collapsed."""
     return " ".join(text.replace("\ufeff", "").strip().lower().split())
+
+
+class NoDataRows(Exception):
+    """The file meets its contract but holds no data rows (a header only): recorded as ``empty``,
+    archived, and nothing of the raw layer is replaced."""
+
+    def __init__(self, file_name: str) -> None:
+        self.file_name = file_name
+        super().__init__(f"{file_name}: a header and no data rows")

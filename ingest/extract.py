@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -53,6 +54,36 @@ _NUMBER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|[+-]?\d+\.\d+"
 _TIMESTAMP_SHAPE = r"\d{4}-\d{2}-\d{2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
 
 TIMESTAMP_RULE = "is not a valid timestamp (YYYY-MM-DD HH:MM:SS)"
+INCOMPLETE_LAST_LINE_RULE = (
+    "incomplete last line: the file does not end with a line end, so its last line may be cut off "
+    "(an interrupted transfer?); deliver the whole file again"
+)
+CONTROL_RULE = "holds a control character (a NUL byte, or another below 0x20 that is not a tab or a line end)"
+#: Control characters no cell may hold (a regular expression; tab and line ends inside quotes are text).
+CONTROL_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def not_in_future(column: str, *, today: dt.date | None = None, header: str | None = None) -> Rule:
+    """An outcome (payroll, postings) cannot lie in the future: ``column``, a month's first day, must not
+    be after the month following the ingest's (one month's grace for a run made early)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    limit = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return Rule(
+        f"the period lies in the future (after {limit:%Y-%m}): an outcome is reported after it happens",
+        f"{column} > DATE '{limit.isoformat()}'",
+        (column,) if header is None else (),
+        header=header,
+        value=f"strftime({column}, '%Y-%m')",
+    )
+
+
+def too_large_rule(max_decimals: int) -> str:
+    largest = "9" * (18 - max_decimals)
+    grouped = " ".join(largest[max(0, i - 3) : i] for i in range(len(largest), 0, -3)[::-1])
+    fraction = f",{'9' * max_decimals}" if max_decimals else ""
+    return f"is too large: at most {grouped}{fraction} (the warehouse keeps 18 digits)"
+
+
 DATE_RULE = "is not a valid date (YYYY-MM-DD)"
 PERIOD_RULE = "is not a valid period (YYYYMM, month 01-12)"
 INTEGER_RULE = "is not a whole number"
@@ -576,6 +607,28 @@ def stage_csv(
         for f in fields
         if f.kind != "text" and f.name in positions
     ]
+    cast_rules += [
+        Rule(
+            too_large_rule(f.max_decimals),
+            f"abs({_ident(f.name)}) >= {10 ** (18 - f.max_decimals)}",
+            (f.name,),
+            sensitive=f.sensitive,
+        )
+        for f in fields
+        if f.kind == "number" and f.max_decimals is not None and f.name in positions
+    ]
+    if facts is not None and facts.has_control_bytes:  # a cell of a typed kind breaks its kind anyway
+        cast_rules += [
+            Rule(
+                CONTROL_RULE,
+                f"regexp_matches({_ident(f.name)}, {sql_string(CONTROL_PATTERN)})",
+                (f.name,),
+                value=f"regexp_replace({_ident(f.name)}, {sql_string(CONTROL_PATTERN)}, '�', 'g')",
+                sensitive=f.sensitive,
+            )
+            for f in fields
+            if f.kind == "text" and f.name in positions
+        ]
     cast = check_rules(connection, cast_rules, headers)
     if value_in_rule:
         cast.violations = [
@@ -584,6 +637,10 @@ def stage_csv(
         ]
     staged.violations += cast.violations
     staged.counts.update(cast.counts)
+    cut = facts is not None and not facts.ends_with_line_end
+    staged.counts["the file ends with a line end"] = int(cut)
+    if cut:
+        staged.violations.append(Violation(INCOMPLETE_LAST_LINE_RULE, line=facts.content_lines))
     staged.rows = connection.execute("SELECT count(*) FROM rows").fetchone()[0]
     return staged
 

@@ -11,18 +11,23 @@ still hold personal identifiers), so a scan only sees new files.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import hashlib
 import json
 import logging
 import os
 import re
 import shutil
+import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING
 
-from ingest.contract import ContractViolation, Violation
+from ingest.contract import ContractViolation, NoDataRows, Violation
+from ingest.durable import sweep_stale_temporaries, temporary_for
 from ingest.ledger import Delivery, Ledger
 from ingest.sources import Checked, Delivered, Source, arrow_schema, raw_columns, registry
 from ingest.textio import EncodingError, FileFacts, inspect_file
@@ -53,24 +58,114 @@ class IngestReport:
         return self.count("loaded") > 0
 
     def summary(self) -> str:
+        others = ", ".join(f"{self.count(s)} {s}" for s in ("empty", "refused") if self.count(s))
         return (
             f"{len(self.deliveries)} file(s): {self.count('loaded')} loaded, "
             f"{self.count('quarantined')} quarantined, {self.count('duplicate')} duplicate"
+            + (f", {others}" if others else "")
             + (f"; {len(self.skipped)} left in landing (see log)" if self.skipped else "")
         )
 
 
-def pending_files(settings: Settings, sources: dict[str, Source]) -> list[tuple[Source, Path]]:
-    """Files waiting in landing, sources in dependency order, each source's files oldest first."""
-    pending: list[tuple[Source, Path]] = []
+#: A dot-file in landing is an upload in progress (transfer tools write ``.name.part`` and rename it
+#: when done): left alone, and refused into quarantine once it is older than this.
+UPLOAD_STALE_AFTER_S = 24 * 3600
+#: Stored names (archive, quarantine, and the reports beside them) stay within a file name's 255 bytes.
+MAX_STORED_NAME_BYTES = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """Something found in a source's landing folder: a file to ingest, or what the landing rules
+    refuse (``refusal``); a refused entry that is not a regular file of its own (a link, a device, a
+    second name of a file) is removed from landing, never followed or moved (``remove``)."""
+
+    source: Source
+    path: Path
+    refusal: str | None = None
+    remove: bool = False
+
+
+def scan_landing(settings: Settings, sources: dict[str, Source]) -> tuple[list[Landed], list[str]]:
+    """What waits in landing, sources in dependency order, each source's files oldest first; and the
+    notes on what is left alone (uploads in progress, folders that are links).
+
+    Nothing is followed: a symbolic link, at any level, is refused and never resolved. See
+    docs/reliability.md for the landing rules."""
+    found: list[Landed] = []
+    notes: list[str] = []
+    now = dt.datetime.now(dt.UTC).timestamp()
     for source in sources.values():
         folder = settings.landing_dir / source.name
+        if folder.is_symlink():
+            notes.append(f"{folder}: a symbolic link; landing folders must be folders (not followed)")
+            continue
         if not folder.is_dir():
             continue
-        files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        files.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
-        pending += [(source, p) for p in files]
-    return pending
+        entries: list[tuple[int, str, Landed]] = []
+        for path, stat in _walk(folder):
+            entries.append((stat.st_mtime_ns if stat else 0, path.name, _classify(source, path, stat, now, notes)))
+        entries.sort(key=lambda entry: entry[:2])
+        found += [landed for _, _, landed in entries if landed is not None]
+    return found, notes
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result | None]]:
+    """Every entry below ``folder`` that is not a folder, with its own ``lstat`` (links not followed)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if S_ISDIR(stat.st_mode):
+            if not entry.name.startswith("."):
+                yield from _walk(path)
+            continue
+        yield path, stat
+
+
+def _classify(source: Source, path: Path, stat: os.stat_result, now: float, notes: list[str]) -> Landed | None:
+    name = path.name
+    if S_ISLNK(stat.st_mode):
+        target = os.readlink(path)
+        return Landed(source, path, f"a symbolic link (to {target}): landing takes regular files only", remove=True)
+    if not S_ISREG(stat.st_mode):
+        return Landed(source, path, "not a regular file (a device, a pipe or a socket)", remove=True)
+    if name.startswith("."):
+        if now - stat.st_mtime < UPLOAD_STALE_AFTER_S:
+            notes.append(f"{path}: a dot-file, taken as an upload in progress (left alone)")
+            return None
+        return Landed(source, path, "a dot-file (an upload in progress) unchanged for 24 hours: never renamed")
+    if stat.st_nlink > 1:
+        return Landed(
+            source,
+            path,
+            f"a hard link ({stat.st_nlink} names): landing takes files with one name only, so that nothing "
+            "outside landing changes with it",
+            remove=True,
+        )
+    problem = file_name_problem(name)
+    if problem:
+        return Landed(source, path, problem)
+    return Landed(source, path)
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why a delivered file's name is refused (None: accepted): it must be UTF-8 without control
+    characters; any length the file system allows (stored copies are shortened to fit)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name is not UTF-8"
+    if _CONTROL.search(name):
+        return "the file name holds a control character"
+    return None
 
 
 def ingest_landing(
@@ -79,7 +174,9 @@ def ingest_landing(
     source_names: list[str] | None = None,
     progress: Callable[[int, int, Delivery], None] | None = None,
 ) -> IngestReport:
-    """Ingest every new file in landing (all sources, or ``source_names`` and what they depend on)."""
+    """Ingest every new file in landing (all sources, or ``source_names`` and what they depend on).
+
+    First what a crash or a kill left is resolved (:func:`recover`)."""
     known = registry()
     sources = known
     if source_names:
@@ -91,32 +188,75 @@ def ingest_landing(
             wanted.update(sources[name].depends_on)
         sources = {name: s for name, s in sources.items() if name in wanted}
     report = IngestReport()
+    ledger = Ledger(settings.ledger_path)
+    recover(settings, ledger)
     if settings.landing_dir.is_dir():
         for folder in sorted(p for p in settings.landing_dir.iterdir() if p.is_dir()):
             if folder.name not in known and not folder.name.startswith((".", "_")):
                 report.skipped.append(f"{folder}: not a known source folder ({', '.join(known)}); left as is")
                 log.warning(report.skipped[-1])
-    files = pending_files(settings, sources)
-    if files:
+    found, notes = scan_landing(settings, sources)
+    for note in notes:
+        report.skipped.append(note)
+        log.warning(note)
+    if any(landed.refusal is None for landed in found):
         from ingest import gxcheck
 
         gxcheck.prefetch()  # GX imports while DuckDB reads the first file
-    ledger = Ledger(settings.ledger_path)
-    for index, (source, path) in enumerate(files, start=1):
-        delivery = ingest_file(path, source, settings, ledger=ledger)
+    for index, landed in enumerate(found, start=1):
+        if landed.refusal is not None:
+            delivery = refuse(landed, settings, ledger)
+        else:
+            delivery = ingest_file(landed.path, landed.source, settings, ledger=ledger)
         report.deliveries.append(delivery)
         if progress:
-            progress(index, len(files), delivery)
+            progress(index, len(found), delivery)
     return report
 
 
+class OutsideLanding(ValueError):
+    """A file handed to ingest that does not lie in its source's landing folder: nothing is done."""
+
+
+def _region_of(path: Path) -> str:
+    return path.parent.name if REGION_FOLDER.match(path.parent.name) else "unknown"
+
+
+def refuse(landed: Landed, settings: Settings, ledger: Ledger) -> Delivery:
+    """Record what the landing rules refuse. A link, a device or a second name is removed from landing
+    (its target, or the file's other name, is left untouched); a regular file goes to quarantine."""
+    source, path, reason = landed.source, landed.path, landed.refusal or "refused"
+    region_id = _region_of(path)
+    stored = None
+    if landed.remove:
+        path.unlink(missing_ok=True)
+        reason += "; removed from landing, nothing else touched"
+    else:
+        folder = settings.quarantine_dir / source.name / region_id
+        stored = _move(path, folder / stored_name(f"refused-{uuid.uuid4().hex[:8]}", path.name))
+    log.warning("%s: refused (%s)", path, reason)
+    return ledger.record_refused(source=source.name, region_id=region_id, path=path, reason=reason, stored_path=stored)
+
+
 def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None) -> Delivery:
-    """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``."""
+    """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``.
+
+    Whatever goes wrong with the file, it ends in the ledger as loaded, quarantined (with a report
+    naming the broken rules, or the internal error), empty, duplicate or refused, and the next file
+    goes on. The ledger is finished before the file leaves landing: a kill in between leaves the file
+    where it was, and the next ingest finishes its move (nothing is loaded twice)."""
     if isinstance(source, str):
         source = registry()[source]
     ledger = ledger or Ledger(settings.ledger_path)
-    path = path.resolve()
-    region_id = path.parent.name if REGION_FOLDER.match(path.parent.name) else "unknown"
+    path = Path(os.path.abspath(path))
+    inside = Path(os.path.realpath(settings.landing_dir / source.name))
+    if not Path(os.path.realpath(path.parent)).is_relative_to(inside):
+        raise OutsideLanding(f"{path}: not in {settings.landing_dir / source.name}/<region_id>/; nothing done")
+    stat = path.lstat()
+    landed = _classify(source, path, stat, stat.st_mtime, [])
+    if landed is not None and landed.refusal is not None:
+        return refuse(landed, settings, ledger)
+    region_id = _region_of(path)
 
     facts: FileFacts | None
     try:
@@ -128,16 +268,24 @@ def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger:
         sha256, size = error.sha256, error.size_bytes
         facts, encoding, encoding_error = None, None, str(error)
 
+    unmoved = ledger.last_finished(str(path), sha256)
+    if unmoved is not None and unmoved.stored_path and not Path(unmoved.stored_path).exists():
+        _move(path, Path(unmoved.stored_path))  # killed after the ledger, before the move: finish it
+        log.info(
+            "%s: moved to %s (delivery %s was finished before a stop)", path.name, unmoved.stored_path, unmoved.seq
+        )
+        return unmoved
     earlier = ledger.find(source.name, region_id, sha256)
     if earlier is not None and earlier.status != "loading":
-        stored = _move(path, settings.archive_dir / source.name / region_id, f"duplicate-{uuid.uuid4().hex[:8]}")
+        name = stored_name(f"duplicate-{uuid.uuid4().hex[:8]}", path.name)
+        stored = settings.archive_dir / source.name / region_id / name
         delivery = ledger.record_duplicate(original=earlier, path=path, stored_path=stored, size_bytes=size)
+        _move(path, stored)
         log.info("%s: duplicate of delivery %s, nothing loaded", path.name, earlier.seq)
         return delivery
     delivery = earlier or ledger.begin(
         source=source.name, region_id=region_id, path=path, sha256=sha256, size_bytes=size, encoding=encoding
     )
-
     try:
         if region_id == "unknown":
             raise ContractViolation(
@@ -152,15 +300,104 @@ def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger:
             target, rows = write_raw(connection, checked, source, region_id, delivery, settings)
         periods, ignored = sorted(checked.periods), checked.ignored_headers
     except ContractViolation as violation:
-        stored = _quarantine(path, source, region_id, delivery, violation.violations, settings)
-        reason = f"{len(violation.violations)} violation(s); first: {violation.violations[0]}"
-        log.warning("%s: quarantined (%s); report at %s.report.txt", path.name, reason, stored)
-        return ledger.finish(delivery.seq, status="quarantined", stored_path=stored, reason=reason)
+        return _quarantine(path, source, region_id, delivery, violation.violations, settings, ledger)
+    except NoDataRows:
+        _discard_raw(settings, source, region_id, delivery)
+        stored = settings.archive_dir / source.name / region_id / stored_name(f"{delivery.seq:06d}", path.name)
+        reason = "a header and no data rows: nothing replaced"
+        finished = ledger.finish(delivery.seq, status="empty", stored_path=stored, rows=0, reason=reason)
+        _move(path, stored)
+        log.warning("%s: empty (a header and no data rows); nothing loaded, nothing replaced", path.name)
+        return finished
+    except Exception as error:  # one file's failure, whatever it is, must not stop the others
+        if _environmental(error):
+            raise  # not the file's fault: it stays in landing (its delivery "loading"), retried next run
+        log.exception("%s: internal error while ingesting; quarantined", path.name)
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        violation = Violation(
+            f"internal error, not a contract rule: {type(error).__name__}: {error} "
+            f"(at {Path(where.filename).name}:{where.lineno}; the full traceback is in the ingest log). "
+            "Report it to the warehouse team with this file; deliver it again once it is fixed"
+        )
+        return _quarantine(path, source, region_id, delivery, [violation], settings, ledger)
 
-    stored = _move(path, settings.archive_dir / source.name / region_id, f"{delivery.seq:06d}")
+    stored = settings.archive_dir / source.name / region_id / stored_name(f"{delivery.seq:06d}", path.name)
     reason = f"ignored columns: {', '.join(ignored)}" if ignored else None
+    finished = ledger.finish(
+        delivery.seq, status="loaded", stored_path=stored, periods=periods, rows=rows, reason=reason
+    )
+    _move(path, stored)
     log.info("%s: loaded %d rows for %s into %s", path.name, rows, region_id, target)
-    return ledger.finish(delivery.seq, status="loaded", stored_path=stored, periods=periods, rows=rows, reason=reason)
+    return finished
+
+
+#: Errors of the machine or its configuration, not of a file: they stop the run, and the file waits.
+_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE}
+
+
+def _environmental(error: BaseException) -> bool:
+    from ingest.duck import ExtensionMissing
+    from regionkpi.settings import ConfigurationError
+
+    if isinstance(error, ConfigurationError | ExtensionMissing | MemoryError):
+        return True
+    if isinstance(error, OSError) and error.errno in _ENVIRONMENT_ERRNOS:
+        return True
+    text = str(error)
+    return type(error).__name__ in ("OutOfMemoryException", "IOException") and (
+        "No space left" in text or "memory" in text.lower() or "Permission denied" in text
+    )
+
+
+def recover(settings: Settings, ledger: Ledger) -> None:
+    """Resolve what a crash or a kill left: temporary files whose writer is gone, deliveries still
+    ``loading`` whose file is no longer in landing (``withdrawn``; one whose file is still there is
+    simply ingested again under its own sequence number), and raw files of deliveries that were not
+    loaded. Deliveries another process is ingesting right now are left alone."""
+    for root in (settings.raw_dir, settings.archive_dir, settings.quarantine_dir):
+        sweep_stale_temporaries(root)
+    sources = registry()
+    for delivery in ledger.unfinished():
+        if Path(delivery.original_path).exists() or os.path.lexists(delivery.original_path):
+            continue
+        reason = "the file left landing before its ingest finished (a crash, a kill, or by hand); nothing loaded"
+        if ledger.withdraw(delivery.seq, reason):
+            log.warning("delivery %s (%s): withdrawn: %s", delivery.seq, delivery.file_name, reason)
+            if delivery.source in sources:
+                _discard_raw(settings, sources[delivery.source], delivery.region_id, delivery)
+    raw_files = {}
+    if settings.raw_dir.is_dir():
+        for path in settings.raw_dir.glob("*/*/*.parquet"):
+            match = _RAW_NAME.match(path.name)
+            if match:
+                raw_files[path] = int(match["seq"])
+    statuses = ledger.statuses(sorted(set(raw_files.values())))
+    for path, seq in raw_files.items():
+        if statuses.get(seq, "loaded") not in ("loaded", "loading"):
+            path.unlink(missing_ok=True)
+            log.warning("removed %s: raw rows of delivery %s, which is %s", path, seq, statuses[seq])
+
+
+_RAW_NAME = re.compile(r"^(?P<seq>\d{6,})_[0-9a-f]{12}\.parquet$")
+
+
+def _discard_raw(settings: Settings, source: Source, region_id: str, delivery: Delivery) -> None:
+    """Remove a raw file written for a delivery that did not load (written before a kill, say)."""
+    raw_path(settings, source.name, region_id, delivery).unlink(missing_ok=True)
+
+
+def stored_name(prefix: str, name: str) -> str:
+    """``<prefix>_<name>``, shortened when needed to :data:`MAX_STORED_NAME_BYTES` (the end of the
+    name and its extension are kept, a short hash of the whole name marks the cut)."""
+    full = f"{prefix}_{name}"
+    if len(full.encode("utf-8", "surrogateescape")) <= MAX_STORED_NAME_BYTES:
+        return full
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f".{suffix}" if dot and len(suffix) <= 10 else ""
+    budget = MAX_STORED_NAME_BYTES - len(prefix) - len(suffix) - len(digest) - 3
+    head = (stem if suffix else name).encode("utf-8", "surrogateescape")[:budget].decode("utf-8", "ignore")
+    return f"{prefix}_{head}~{digest}{suffix}"
 
 
 _DATABASES: dict[tuple[str, str], duckdb.DuckDBPyConnection] = {}
@@ -208,7 +445,7 @@ def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
     if target.exists() and pq.read_schema(target).equals(schema):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    temporary = temporary_for(target)
     try:
         pq.write_table(schema.empty_table(), temporary)
         os.replace(temporary, target)
@@ -250,7 +487,7 @@ def write_raw(
         "_delivery.seq AS _delivery_seq, _delivery.delivery_id AS _delivery_id, _delivery.file_name AS _source_file, "
         f"_delivery.ingested_at AS _ingested_at FROM ({checked.select}) AS raw CROSS JOIN _delivery"
     )
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    temporary = temporary_for(target)
     try:
         rows = connection.execute(
             f"COPY ({query}) TO {_literal(temporary)} (FORMAT parquet, COMPRESSION zstd)"
@@ -279,9 +516,12 @@ def _quarantine(
     delivery: Delivery,
     violations: list[Violation],
     settings: Settings,
-) -> Path:
-    folder = settings.quarantine_dir / source.name / region_id
-    stored = _move(path, folder, f"{delivery.seq:06d}")
+    ledger: Ledger,
+) -> Delivery:
+    """Reports first, then the ledger, then the file: a kill on the way leaves the file in landing."""
+    _discard_raw(settings, source, region_id, delivery)
+    stored = settings.quarantine_dir / source.name / region_id / stored_name(f"{delivery.seq:06d}", path.name)
+    stored.parent.mkdir(parents=True, exist_ok=True)
     rules = sorted({v.rule for v in violations})
     lines = [
         f"File:     {path}",
@@ -319,11 +559,33 @@ def _quarantine(
         ),
         encoding="utf-8",
     )
-    return stored
+    reason = f"{len(violations)} violation(s); first: {violations[0]}"
+    finished = ledger.finish(delivery.seq, status="quarantined", stored_path=stored, reason=reason)
+    _move(path, stored)
+    log.warning("%s: quarantined (%s); report at %s.report.txt", path.name, reason, stored)
+    return finished
 
 
-def _move(path: Path, folder: Path, prefix: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{prefix}_{path.name}"
-    shutil.move(path, target)
+def _move(path: Path, target: Path) -> Path:
+    """Move ``path`` (never a link: landing refuses them) to ``target``: a rename, or across file
+    systems a copy under a temporary name, fsynced and renamed, before the original is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(path, target)
+        return target
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    temporary = temporary_for(target)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as source, temporary.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+            copy.flush()
+            os.fsync(copy.fileno())
+        shutil.copystat(path, temporary, follow_symlinks=False)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    path.unlink()
     return target

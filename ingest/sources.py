@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from ingest.contract import ContractViolation, Violation
+from ingest.contract import ContractViolation, NoDataRows, Violation
 from ingest.extract import AnyRule, Field, HeaderProblem, Staged, check_rules, sql_string, stage_csv
 
 if TYPE_CHECKING:
@@ -156,6 +156,10 @@ class CsvSource:
             )
         except HeaderProblem as problem:
             raise ContractViolation(delivered.path.name, problem.violations) from None
+        if staged.rows == 0:
+            if staged.violations:
+                raise ContractViolation(delivered.path.name, staged.violations)
+            raise NoDataRows(delivered.path.name)
         plan = self.plan(delivered, staged)
         return run_plan(self, delivered, staged, plan, fields)
 

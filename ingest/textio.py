@@ -24,6 +24,9 @@ _CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
 #: bytes.translate deletes every byte but 0x80-0x9F: what is left are the bytes where cp1252 != Latin-1.
 _NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 _TAIL_BYTES = 1 << 16
+#: bytes.translate deletes every byte but the C0 controls other than tab, line feed and carriage
+#: return, and DEL: what is left are bytes no text cell should hold (a NUL from a broken export).
+_NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (0x09, 0x0A, 0x0D)) or b == 0x7F))
 
 
 class EncodingError(ValueError):
@@ -48,6 +51,10 @@ class FileFacts:
     lone_carriage_returns: int = 0
     #: Whether a byte in 0x80-0x9F occurs (in Windows-1252 those are €, curly quotes, dashes, Š, ...).
     has_c1_bytes: bool = False
+    #: Whether a control byte occurs (NUL, or another below 0x20 but tab, line feed, carriage return; DEL).
+    has_control_bytes: bool = False
+    #: Whether the file ends with a line end (an empty file does): a file cut in transfer does not.
+    ends_with_line_end: bool = True
 
 
 def inspect_file(path: Path) -> FileFacts:
@@ -59,7 +66,7 @@ def inspect_file(path: Path) -> FileFacts:
     size = 0
     undefined_at: int | None = None
     line_feeds = carriage_returns = crlf = 0
-    has_c1 = False
+    has_c1 = has_control = False
     last = b""
     with path.open("rb") as handle:
         first = True
@@ -72,6 +79,8 @@ def inspect_file(path: Path) -> FileFacts:
                 has_c1 = True
                 if found := _CP1252_UNDEFINED.search(chunk):
                     undefined_at = size + found.start()
+            if not has_control and chunk.translate(None, _NOT_CONTROL):
+                has_control = True
             if is_utf8:
                 try:
                     decoder.decode(chunk)
@@ -108,6 +117,8 @@ def inspect_file(path: Path) -> FileFacts:
         content_lines=lines - _empty_lines_at_end(tail),
         lone_carriage_returns=lone,
         has_c1_bytes=has_c1,
+        has_control_bytes=has_control,
+        ends_with_line_end=last in (b"", b"\n", b"\r"),
     )
 
 

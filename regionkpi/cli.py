@@ -54,7 +54,7 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     if args.files:
-        from ingest.landing import ingest_file
+        from ingest.landing import OutsideLanding, ingest_file
         from ingest.sources import registry
 
         sources = registry()
@@ -68,12 +68,17 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 failed += 1
                 continue
-            delivery = ingest_file(path, source_name, settings)
+            try:
+                delivery = ingest_file(path, source_name, settings)
+            except OutsideLanding as error:
+                _echo(str(error))
+                failed += 1
+                continue
             _echo(f"{path.name}: {delivery.status}" + (f" ({delivery.reason})" if delivery.reason else ""))
-            failed += delivery.status == "quarantined"
+            failed += delivery.status in ("quarantined", "refused")
         return 1 if failed else 0
     report = pipeline.ingest(settings, sources=args.source or None, echo=_echo)
-    return 1 if report.count("quarantined") and args.strict else 0
+    return 1 if (report.count("quarantined") or report.count("refused")) and args.strict else 0
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:

@@ -42,6 +42,9 @@ class Settings:
     #: process also holds GX (about 250 MB once imported); 384 MB keeps a 22 M-row year under 1 GiB in
     #: all (0.82 GB; 512 MB: 0.97-1.09 GB), at some 10-15 % more ingest time (make bench).
     ingest_memory_limit: str = "384MB"
+    #: The most an archive delivery (a GTFS zip) may expand to, in MB, checked from its directory
+    #: before any member is read: a small zip that unpacks to gigabytes is refused, not unpacked.
+    archive_max_expanded_mb: int = 1024
 
     # Derived locations -------------------------------------------------------------------------
     @property
@@ -118,4 +121,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         allow_dev_key=env.get("REGIONKPI_ALLOW_DEV_KEY", "") in {"1", "true", "yes"},
         duckdb_memory_limit=env.get("REGIONKPI_DUCKDB_MEMORY_LIMIT") or "512MB",
         ingest_memory_limit=env.get("REGIONKPI_INGEST_MEMORY_LIMIT") or "384MB",
+        archive_max_expanded_mb=_positive_int(env, "REGIONKPI_ARCHIVE_MAX_EXPANDED_MB", 1024),
     )
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise ConfigurationError(f"{name} must be a positive whole number, not {value!r}")
+    return number

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ingest.contract import Violation
-from ingest.extract import Field, Staged
+from ingest.contract import NoDataRows, Violation
+from ingest.extract import Field, Rule, Staged, not_in_future, too_large_rule
 from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, RESULT_ACCOUNT, month_code, required
 from ingest.finance.sie import SieReader, SieTransaction, SieVoucher, is_sie
 from ingest.reference import unit_rules, units_table
@@ -52,6 +52,24 @@ SCHEMA = (
 SIE_BATCH_ROWS = 100_000
 
 
+#: The header a report names for a posting's month, by format.
+PERIOD_HEADERS = {"csv": "Period, Bokföringsdatum", "sie4": "#TRANS datum"}
+#: One fiscal (calendar) year, or several whole ones: when a file spans years, each year it touches
+#: must hold all twelve months (a year-to-date file of one year is fine; one stray posting of the next
+#: year is not).
+WHOLE_YEARS_RULE = Rule(
+    "the file spans several years, and this year of it is not whole (a file holds one fiscal year, "
+    "or several whole ones)",
+    "(SELECT count(DISTINCT year(period_month)) FROM checked WHERE period_month IS NOT NULL) > 1 "
+    "AND year(period_month) IN (SELECT year(period_month) FROM checked WHERE period_month IS NOT NULL "
+    "GROUP BY 1 HAVING count(DISTINCT month(period_month)) < 12)",
+    header="Period, Bokföringsdatum",
+    value="strftime(period_month, '%Y-%m')",
+)
+#: A SIE amount beyond what the warehouse keeps (a CSV amount is checked as it is typed).
+SIE_AMOUNT_RULE = Rule(too_large_rule(2), "abs(amount) >= 1e16", header="#TRANS belopp", value="amount")
+
+
 def ledger_plan(delivered: Delivered, source_format: str) -> Plan:
     """The ledger's rules, whatever the format: month, account and amount present, the account a
     Region-Bas account, and Ansvar on every result account, a unit valid in the posting's month."""
@@ -60,6 +78,9 @@ def ledger_plan(delivered: Delivered, source_format: str) -> Plan:
         derived={"period_month": "coalesce(period_month, CAST(date_trunc('month', voucher_date) AS DATE))"},
         rules=[
             *required(("period_month", "konto", "amount")),
+            not_in_future("period_month", header=PERIOD_HEADERS[source_format]),
+            WHOLE_YEARS_RULE,
+            *([SIE_AMOUNT_RULE] if source_format == "sie4" else []),
             ACCOUNT_RULE,
             *unit_rules("ansvar", "period_month", known=known, required_where=RESULT_ACCOUNT),
         ],
@@ -120,7 +141,10 @@ class LedgerSource(CsvSource):
             connection.unregister("_sie_batch")
         problems = reader.problems + reader.check_period_balances()
         early = [Violation(p.rule, line=p.line, column=f"#VER {p.voucher}" if p.voucher else None) for p in problems]
-        staged = Staged(dict(SIE_HEADERS), [], early, {"the SIE file is well formed": len(early)}, 0)
+        rows = connection.execute("SELECT count(*) FROM rows").fetchone()[0]
+        if rows == 0 and not early:
+            raise NoDataRows(delivered.path.name)  # no #TRANS: nothing the ledger loads
+        staged = Staged(dict(SIE_HEADERS), [], early, {"the SIE file is well formed": len(early)}, rows)
         return run_plan(self, delivered, staged, ledger_plan(delivered, "sie4"), FIELDS)
 
 

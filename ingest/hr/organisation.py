@@ -31,6 +31,30 @@ _LEVEL = "lower(level_text)"
 _END = "coalesce(valid_to, DATE '9999-12-31')"
 
 
+#: Rows from which the parent links, followed among the versions valid on the row's valid-from date,
+#: come back to a unit already passed (a tree has no cycle; a unit is not its own parent).
+CYCLES_SQL = """
+CREATE OR REPLACE TEMP TABLE _org_cycles AS
+WITH RECURSIVE walk (line_no, parent, as_of, depth, path) AS (
+    SELECT line_no, parent_unit_code, valid_from, 0, [unit_code]
+    FROM rows
+    WHERE unit_code IS NOT NULL AND parent_unit_code IS NOT NULL AND valid_from IS NOT NULL
+    UNION ALL
+    SELECT walk.line_no, up.parent_unit_code, walk.as_of, walk.depth + 1, list_append(walk.path, up.unit_code)
+    FROM walk
+    JOIN rows AS up
+        ON up.unit_code = walk.parent
+        AND up.valid_from <= walk.as_of
+        AND coalesce(up.valid_to, DATE '9999-12-31') >= walk.as_of
+    WHERE NOT list_contains(walk.path, walk.parent) AND walk.depth < 10000
+)
+SELECT line_no, min(array_to_string(list_append(path, parent), ' -> ')) AS path
+FROM walk
+WHERE list_contains(path, parent)
+GROUP BY line_no
+"""
+
+
 class OrganisationSource(CsvSource):
     name = "organisation"
     depends_on: tuple[str, ...] = ()
@@ -51,6 +75,7 @@ class OrganisationSource(CsvSource):
         level_header = staged.header("level_text", "Nivå")
         overlapping = _overlaps(delivered)
         return Plan(
+            setup=[(CYCLES_SQL, [])],
             derived={
                 "level_key": _LEVEL,
                 "previous_end": f"lag({_END}) OVER (PARTITION BY unit_code ORDER BY valid_from, line_no)",
@@ -68,6 +93,12 @@ class OrganisationSource(CsvSource):
                     "parent_unit_code IS NOT NULL AND parent_unit_code NOT IN "
                     "(SELECT unit_code FROM rows WHERE unit_code IS NOT NULL)",
                     ("parent_unit_code",),
+                ),
+                Rule(
+                    "parent links form a cycle: following Överordnad enhet from this unit comes back to it",
+                    "line_no IN (SELECT line_no FROM _org_cycles)",
+                    ("parent_unit_code",),
+                    value="(SELECT path FROM _org_cycles WHERE _org_cycles.line_no = checked.line_no)",
                 ),
                 Rule(
                     "valid to must not be before valid from",

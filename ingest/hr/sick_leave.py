@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ingest import personnummer as pnr
-from ingest.extract import Field, FileRule, Rule, Staged, Unique, sql_string
+from ingest.extract import Field, FileRule, Rule, Staged, Unique, not_in_future, sql_string
 from ingest.finance.common import month_code, required
 from ingest.reference import UNITS, units_table
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
@@ -132,6 +132,7 @@ class SickLeaveSource(CsvSource):
         digits = "personnummer_digits"
         staged.headers.setdefault(digits, staged.header("personnummer", "Personnummer"))
         rules: list = [
+            not_in_future("period_month"),
             *required(
                 (
                     "personnummer",

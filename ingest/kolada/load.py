@@ -29,6 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingest.durable import temporary_for
 from ingest.kolada.client import (
     DEFAULT_BASE_URL,
     KoladaClient,
@@ -124,7 +125,7 @@ def write_values(
     if target.exists():
         return KoladaLoad(fetch_id, fetched_at, pq.read_metadata(target).num_rows, target, duplicate=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    temporary = temporary_for(target)
     rows = 0
     iterator = iter(records)
     try:

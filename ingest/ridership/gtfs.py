@@ -190,7 +190,7 @@ class GtfsSource:
         from ingest.gxcheck import validate_profile
 
         path, connection = delivered.path, delivered.connection
-        tables, violations = _read_zip(path)
+        tables, violations = _read_zip(path, max_expanded_bytes=delivered.settings.archive_max_expanded_mb << 20)
         counts: dict[str, int] = {"the feed's members can be read": len(violations)}
         violations += _check(tables, connection, counts)
         start, end = _feed_range(tables, violations)
@@ -212,8 +212,17 @@ class GtfsSource:
 # --------------------------------------------------------------------------------------------------
 
 
-def _read_zip(path: Path) -> tuple[dict[str, _Table], list[Violation]]:
-    """The members ingest reads, parsed to text; violations of structure (zip, members, headers, UTF-8)."""
+#: A member that expands more than this many times its compressed size is refused unread (text
+#: compresses 5-20 times; a zip bomb thousands of times).
+MAX_COMPRESSION_RATIO = 200
+
+
+def _read_zip(path: Path, *, max_expanded_bytes: int) -> tuple[dict[str, _Table], list[Violation]]:
+    """The members ingest reads, parsed to text; violations of structure (zip, members, headers, UTF-8).
+
+    The zip's directory is checked first: members that would expand past ``max_expanded_bytes`` in
+    all, or a member expanding more than :data:`MAX_COMPRESSION_RATIO` times, refuse the file before
+    anything is unpacked (the sizes read are the directory's, and reading stops at them)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
@@ -225,6 +234,9 @@ def _read_zip(path: Path) -> tuple[dict[str, _Table], list[Violation]]:
     tables: dict[str, _Table] = {}
     with archive:
         infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+        too_big = _expansion_problems(path.name, list(infos.values()), max_expanded_bytes)
+        if too_big:
+            raise ContractViolation(path.name, too_big)
         for member in MEMBERS:
             info = infos.get(member.name)
             if info is None:
@@ -237,6 +249,30 @@ def _read_zip(path: Path) -> tuple[dict[str, _Table], list[Violation]]:
             violations += table.violations
             tables[member.name] = table
     return tables, violations
+
+
+def _expansion_problems(name: str, infos: list[zipfile.ZipInfo], max_expanded_bytes: int) -> list[Violation]:
+    """Why the zip must not be unpacked: its expanded size, or a member's compression ratio."""
+    problems = []
+    expanded = sum(info.file_size for info in infos)
+    if expanded > max_expanded_bytes:
+        problems.append(
+            Violation(
+                f"the zip expands to {expanded / 2**20:,.0f} MB, more than the {max_expanded_bytes / 2**20:,.0f} MB "
+                "allowed (REGIONKPI_ARCHIVE_MAX_EXPANDED_MB): nothing of it was unpacked"
+            )
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > (1 << 20) and ratio > MAX_COMPRESSION_RATIO:
+            problems.append(
+                Violation(
+                    f"member {info.filename} expands {ratio:,.0f} times (at most {MAX_COMPRESSION_RATIO} allowed): "
+                    "a zip bomb is not unpacked",
+                    column=info.filename,
+                )
+            )
+    return problems
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, member: _Member) -> _Table:
