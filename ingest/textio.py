@@ -67,13 +67,14 @@ def inspect_file(path: Path) -> FileFacts:
     undefined_at: int | None = None
     line_feeds = carriage_returns = crlf = 0
     has_c1 = has_control = False
-    last = b""
+    last = head_bytes = b""
     with path.open("rb") as handle:
         first = True
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
             if first:
                 has_bom = chunk.startswith(UTF8_BOM)
+                head_bytes = chunk[:4]
                 first = False
             if undefined_at is None and chunk.translate(None, _NOT_C1):
                 has_c1 = True
@@ -99,6 +100,12 @@ def inspect_file(path: Path) -> FileFacts:
             is_utf8 = False
     if is_utf8:
         encoding = "utf-8-sig" if has_bom else "utf-8"
+    elif head_bytes.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise EncodingError(
+            f"{path.name}: UTF-16 text (Excel's 'Unicode text'?): deliver UTF-8 or Windows-1252",
+            sha256=digest.hexdigest(),
+            size_bytes=size,
+        )
     elif undefined_at is not None:
         raise EncodingError(
             f"{path.name}: not UTF-8, and byte 0x{_byte_at(path, undefined_at):02x} at offset {undefined_at} "

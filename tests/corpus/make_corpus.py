@@ -135,8 +135,7 @@ def organisation_cases() -> list[Case]:
             "org_utf16.csv",
             org(*r, newline="\r\n", encoding="utf-16"),
             "the whole file in UTF-16 with its byte-order mark (what Windows tools call 'Unicode')",
-            "unreadable header row",
-            1,
+            "UTF-16 text",
         ),
         Case(
             s,
