@@ -4,7 +4,14 @@
 """
 
 from publish.query import NothingPublishedError, format_kpi_table, published_kpis
-from publish.snapshot import PublishedSnapshot, PublishError, list_snapshots, prune_snapshots, publish
+from publish.snapshot import (
+    PublishedSnapshot,
+    PublishError,
+    list_snapshots,
+    prune_snapshots,
+    publish,
+    resolve_current,
+)
 
 __all__ = [
     "NothingPublishedError",
@@ -15,4 +22,5 @@ __all__ = [
     "prune_snapshots",
     "publish",
     "published_kpis",
+    "resolve_current",
 ]

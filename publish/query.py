@@ -1,7 +1,7 @@
 """Read the published KPI table, and show it the way Swedish readers expect numbers.
 
-Reads ``published/current/marts.duckdb`` read-only, resolving ``current`` once so a publish that moves
-the pointer mid-query cannot mix two versions. Never reads ``build.duckdb``.
+Reads the current snapshot's ``marts.duckdb`` read-only, resolving ``current`` once per call so a
+publish that moves the pointer mid-query cannot mix two versions. Never reads ``build.duckdb``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from publish.snapshot import CURRENT, MARTS_DB
+from publish.snapshot import CURRENT, MARTS_DB, NothingPublishedError
 from publish.swedish import format_number as swedish_number
 from regionkpi.settings import Settings
 
@@ -40,12 +40,10 @@ _DECIMALS = {
 }
 
 
-class NothingPublishedError(FileNotFoundError):
-    """No snapshot has been published yet (or `current` points nowhere)."""
-
-
 def current_marts_db(settings: Settings) -> Path:
-    """The marts.duckdb of the current snapshot, resolved to its real path."""
+    """The marts.duckdb of the current snapshot by its versioned path (``published/<run_id>/``): `current`
+    resolved once. One DuckDB file is one snapshot; a reader of several files uses
+    :func:`publish.snapshot.resolve_current`, which also checks the manifest."""
     link = settings.published_dir / CURRENT
     target = link.resolve() / MARTS_DB if link.exists() else None
     if target is None or not target.is_file():
@@ -81,7 +79,8 @@ def published_kpis(
         raise ValueError(f"period must be 'YYYY-MM', not {period!r}")
     conditions: list[str] = []
     parameters: list[Any] = []
-    with closing(duckdb.connect(str(current_marts_db(settings)), read_only=True)) as con:
+    marts_db = current_marts_db(settings)  # once: the columns checked and the rows read are of one snapshot
+    with closing(duckdb.connect(str(marts_db), read_only=True)) as con:
         columns = {row[0] for row in con.execute(f"describe {TABLE}").fetchall()}
     if "breakdown" not in columns:
         breakdown = None  # a snapshot published before the breakdown columns existed (contract version 1)
@@ -110,7 +109,7 @@ def published_kpis(
                  case gender when 'T' then 1 when 'K' then 2 else 3 end,
                  case age_band when 'all' then 1 when '-29' then 2 when '30-49' then 3 else 4 end
     """  # noqa: S608 - only fixed column names are interpolated; values are bound
-    with closing(duckdb.connect(str(current_marts_db(settings)), read_only=True)) as con:
+    with closing(duckdb.connect(str(marts_db), read_only=True)) as con:
         return con.execute(sql, parameters).df()
 
 

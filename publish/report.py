@@ -751,7 +751,8 @@ def render_reports(
     snapshot's manifest.json next to ``marts_db``. Returns the report paths (index excluded) as a
     :class:`ReportSet`, whose ``index`` is the index page. On any failure the previous set is untouched.
     """
-    marts_db, out_dir = Path(marts_db), Path(out_dir)
+    # `current/marts.duckdb` resolved once: the manifest read for the footer is then the data's snapshot
+    marts_db, out_dir = Path(marts_db).resolve(), Path(out_dir)
     if not marts_db.is_file():
         raise ReportError(f"no marts database at {marts_db}: publish first")
     try:

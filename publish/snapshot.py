@@ -10,8 +10,18 @@ Layout under ``settings.published_dir``::
 
 A snapshot is assembled in ``.tmp-<run_id>``, fsynced, then renamed into place; only then does
 ``current`` move. Any failure before that removes what was built and leaves ``current`` (and
-``current.json``) as they were. BI tools read a snapshot, never ``build.duckdb``: DuckDB allows one
-writer or readers, and a reader holding the build file open would break the next dbt build.
+``current.json``) as they were; a ``.tmp-`` folder left by a publisher that was killed is removed by
+the next publish. BI tools read a snapshot, never ``build.duckdb``: DuckDB allows one writer or
+readers, and a reader holding the build file open would break the next dbt build.
+
+Readers: a published snapshot never changes, and ``current`` moves in one step, but every path opened
+through ``current/`` follows the link anew. DuckDB opens ``current/marts.duckdb`` once per connection:
+one snapshot. Files read one by one through ``current/`` (the manifest, then two Parquet files) can come
+from two snapshots when a publish lands in between, and so can a single Parquet file (pyarrow opens it
+once for the schema and again for the rows). A Parquet reader resolves ``current`` once
+(:func:`resolve_current`, or ``run_id`` from ``current.json``) and reads everything under
+``<run_id>/``. Pruning leaves a replaced snapshot on disk for at least
+``REGIONKPI_SNAPSHOT_GRACE_SECONDS`` (default an hour) so such a reader can finish.
 
 Publishing also checks that what it copies is what the gate validated: the gate fingerprints every
 table of schema marts, and the copy must have the same fingerprint.
@@ -53,6 +63,8 @@ TMP_PREFIX = ".tmp-"
 LOCK_FILE = ".publish.lock"
 KEEP_ENV = "REGIONKPI_KEEP_SNAPSHOTS"
 DEFAULT_KEEP = 10
+GRACE_ENV = "REGIONKPI_SNAPSHOT_GRACE_SECONDS"
+DEFAULT_GRACE_SECONDS = 3600.0
 
 # Airflow run ids look like "scheduled__2024-03-01T00:00:00+00:00": letters, digits and . _ : + -.
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,199}$")
@@ -61,6 +73,10 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class PublishError(RuntimeError):
     """Publishing refused or failed; the previously published snapshot is still served."""
+
+
+class NothingPublishedError(FileNotFoundError):
+    """No snapshot has been published yet (or `current` points nowhere)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,13 @@ class PublishedSnapshot:
     @property
     def parquet_dir(self) -> Path:
         return self.path / PARQUET_DIR
+
+    def parquet(self, table: str) -> Path:
+        """The Parquet file of ``table`` in this snapshot (a versioned path, never through ``current``)."""
+        tables = self.manifest.get("tables") or self.manifest.get("row_counts") or {}
+        if table not in tables or not _TABLE_NAME.match(table):
+            raise KeyError(f"snapshot {self.run_id} has no table {table!r} (it has {', '.join(sorted(tables))})")
+        return self.parquet_dir / f"{table}.parquet"
 
 
 # Small helpers ------------------------------------------------------------------------------------
@@ -152,12 +175,60 @@ def _publish_lock(published_dir: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+def snapshot_grace_seconds(env: dict[str, str] | None = None) -> float:
+    """How long a replaced snapshot stays on disk at least (``REGIONKPI_SNAPSHOT_GRACE_SECONDS``,
+    default 3600, 0 or more), whatever ``REGIONKPI_KEEP_SNAPSHOTS`` says: readers that resolved it
+    just before a publish must be able to finish."""
+    raw = (os.environ if env is None else env).get(GRACE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_GRACE_SECONDS
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = -1.0
+    if not grace >= 0 or grace == float("inf"):
+        raise ConfigurationError(f"{GRACE_ENV} must be a number of seconds, 0 or more, not {raw!r}")
+    return grace
+
+
 def current_run_id(published_dir: Path) -> str | None:
     """The run id `current` points at, or None when nothing is published."""
-    link = published_dir / CURRENT
+    link = Path(published_dir) / CURRENT
     if not link.is_symlink():
         return None
     return Path(os.readlink(link)).name
+
+
+def resolve_current(published_dir: str | os.PathLike[str]) -> PublishedSnapshot:
+    """The current snapshot, resolved once: its versioned directory ``<published_dir>/<run_id>`` and its
+    manifest. Read every file of one read under the returned ``path``, never through ``current/`` again.
+
+    Every open of ``current/<file>`` follows the link anew, so a reader that opens the manifest and then
+    two Parquet files through ``current/`` can get files of two snapshots when a publish lands in
+    between. A snapshot directory never changes once published and stays on disk at least
+    ``REGIONKPI_SNAPSHOT_GRACE_SECONDS`` after it was replaced (:func:`prune_snapshots`), so files read
+    under the resolved path all belong to the snapshot the manifest describes. The manifest's
+    ``run_id`` must be the one `current` names (:class:`PublishError` otherwise).
+    """
+    published_dir = Path(published_dir)
+    run_id = None
+    for _ in range(3):  # a snapshot is pruned only once it is not current: then `current` has moved on
+        run_id = current_run_id(published_dir)
+        if run_id is None:
+            break
+        path = published_dir.resolve() / run_id
+        try:
+            manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except ValueError as error:
+            raise PublishError(f"{path / MANIFEST} is not JSON ({error}): the snapshot is not intact") from error
+        if not isinstance(manifest, dict) or manifest.get("run_id") != run_id:
+            found = manifest.get("run_id") if isinstance(manifest, dict) else None
+            raise PublishError(f"{path / MANIFEST} names run {found!r}, not {run_id!r}: the snapshot is not intact")
+        return PublishedSnapshot(run_id=run_id, path=path, manifest=manifest)
+    where = f"`current` points at {run_id}, which has no {MANIFEST}" if run_id else "nothing is published yet"
+    raise NothingPublishedError(f"{where} in {published_dir}: run the build (dbt, the gate, then publish) first")
 
 
 # Building a snapshot ------------------------------------------------------------------------------
@@ -318,8 +389,9 @@ def publish(settings: Settings, run_id: str, gate_result: GateResult) -> Publish
     """Publish the marts of ``settings.build_db_path`` as snapshot ``run_id`` and make it current.
 
     Refuses unless ``gate_result`` is a successful gate result for the same run whose fingerprint
-    matches what is copied. Publishing a run id twice is an error. Afterwards keeps the newest
-    ``REGIONKPI_KEEP_SNAPSHOTS`` (default 10) snapshots, never removing the current one.
+    matches what is copied. Publishing a run id twice is an error. Afterwards prunes old snapshots
+    (:func:`prune_snapshots`): keeps the newest ``REGIONKPI_KEEP_SNAPSHOTS`` (default 10), the current
+    one, and every one replaced less than ``REGIONKPI_SNAPSHOT_GRACE_SECONDS`` (default 3600) ago.
     """
     if gate_result is None or not gate_result.success:
         failed = len(gate_result.failures) if gate_result is not None else "?"
@@ -335,12 +407,18 @@ def publish(settings: Settings, run_id: str, gate_result: GateResult) -> Publish
             "(letters, digits and . _ : + - only, not starting with a dot)"
         )
     keep = keep_snapshots()
+    grace = snapshot_grace_seconds()
     published_dir = settings.published_dir
     published_dir.mkdir(parents=True, exist_ok=True)
 
     with _publish_lock(published_dir):
         _remove_stale_temp_dirs(published_dir)
         final = published_dir / run_id
+        if _never_current(published_dir, final):
+            # a publisher killed between the rename and the switch: the snapshot never was current
+            # and nobody can have resolved it; it is built again from the build and the gate result
+            log.warning("%s: left by a publish that stopped before it became current; publishing again", final)
+            shutil.rmtree(final)
         if final.exists() or final.is_symlink():
             raise PublishError(
                 f"run {run_id} is already published at {final}; a published snapshot is never "
@@ -371,7 +449,7 @@ def publish(settings: Settings, run_id: str, gate_result: GateResult) -> Publish
             ) from error
 
         try:
-            pruned = prune_snapshots(settings, keep)
+            pruned = prune_snapshots(settings, keep, grace)
         except OSError as error:  # the new snapshot is served; a failed clean-up must not undo that
             log.warning("could not prune old snapshots: %s", error)
             pruned = []
@@ -405,6 +483,19 @@ def _roll_back(
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _never_current(published_dir: Path, snapshot: Path) -> bool:
+    """Whether ``snapshot`` was renamed into place but never made current: it is not current, and it
+    is newer than the current one (a later publish replaces; an earlier one was replaced)."""
+    if snapshot.is_symlink() or not snapshot.is_dir():
+        return False
+    current = current_run_id(published_dir)
+    if current == snapshot.name:
+        return False
+    if current is None or not (published_dir / current).is_dir():
+        return True
+    return _published_at(snapshot)[0] > _published_at(published_dir / current)[0]
+
+
 def _published_at(snapshot: Path) -> tuple[dt.datetime, float]:
     """Sort key: the manifest's publication time (microseconds), then the directory's mtime."""
     mtime = snapshot.stat().st_mtime
@@ -428,16 +519,31 @@ def list_snapshots(settings: Settings) -> list[Path]:
     return sorted(snapshots, key=_published_at, reverse=True)
 
 
-def prune_snapshots(settings: Settings, keep: int | None = None) -> list[str]:
-    """Remove all but the ``keep`` newest snapshots (default from the environment), never the current
-    one. Returns the run ids removed. Readers with a removed snapshot's file open keep reading it."""
+def prune_snapshots(
+    settings: Settings, keep: int | None = None, grace_seconds: float | None = None, now: dt.datetime | None = None
+) -> list[str]:
+    """Remove the snapshots beyond the ``keep`` newest that were replaced more than ``grace_seconds``
+    ago (defaults from the environment), never the current one. Returns the run ids removed.
+
+    A snapshot counts as replaced when the next newer one was published (its manifest's
+    ``published_at``). The grace is what a reader that resolved a snapshot just before a publish can
+    rely on (:func:`resolve_current`): its files stay readable for at least that long after the
+    snapshot stopped being current, however many publishes follow (a backfill publishes many in a
+    row). A reader with a removed snapshot's file open (DuckDB) keeps reading it in any case.
+    """
     keep = keep_snapshots() if keep is None else keep
+    grace_seconds = snapshot_grace_seconds() if grace_seconds is None else grace_seconds
     if keep < 1:
         raise ConfigurationError("at least one snapshot must be kept")
+    if not grace_seconds >= 0:
+        raise ConfigurationError("the grace period of a replaced snapshot cannot be negative")
+    now = dt.datetime.now(dt.UTC) if now is None else now
     current = current_run_id(settings.published_dir)
+    snapshots = [(path, _published_at(path)[0]) for path in list_snapshots(settings)]
     removed = []
-    for snapshot in list_snapshots(settings)[keep:]:
-        if snapshot.name == current:
+    for index in range(keep, len(snapshots)):
+        snapshot, replaced_at = snapshots[index][0], snapshots[index - 1][1]  # when the next newer came
+        if snapshot.name == current or (now - replaced_at).total_seconds() < grace_seconds:
             continue
         shutil.rmtree(snapshot)
         removed.append(snapshot.name)

@@ -180,6 +180,32 @@ def test_publishing_the_same_run_twice_is_an_error(tmp_path: Path) -> None:
     assert current_target(settings) == "run-1"
 
 
+def test_a_publish_killed_between_rename_and_switch_is_published_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import publish.snapshot as snapshot
+
+    settings = make_settings(tmp_path)
+    build_marts(settings)
+    publish(settings, "run-1", gate_result(settings, "run-1"))
+    change_build(settings)
+
+    def killed(published_dir: Path, run_id: str) -> None:
+        raise KeyboardInterrupt  # SIGKILL after the rename: no rollback runs
+
+    monkeypatch.setattr(snapshot, "_point_current", killed)
+    monkeypatch.setattr(snapshot, "_roll_back", lambda *args: None)
+    with pytest.raises(KeyboardInterrupt):
+        publish(settings, "run-2", gate_result(settings, "run-2"))
+    assert (settings.published_dir / "run-2" / "manifest.json").is_file() and current_target(settings) == "run-1"
+    monkeypatch.undo()
+
+    again = publish(settings, "run-2", gate_result(settings, "run-2"))  # the task's retry
+    assert current_target(settings) == "run-2" and again.manifest["row_counts"]["kpi_indicator_values"] == 10
+    with pytest.raises(PublishError, match="already published"):  # a replaced snapshot is never republished
+        publish(settings, "run-1", gate_result(settings, "run-1"))
+
+
 def test_failed_gate_refuses_and_leaves_current(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     build_marts(settings)
@@ -259,6 +285,7 @@ def test_pruning_keeps_n_and_never_the_current(tmp_path: Path, monkeypatch: pyte
     settings = make_settings(tmp_path)
     build_marts(settings)
     monkeypatch.setenv("REGIONKPI_KEEP_SNAPSHOTS", "3")
+    monkeypatch.setenv("REGIONKPI_SNAPSHOT_GRACE_SECONDS", "0")  # by count alone (the grace: test_publish_readers)
     pruned = []
     for number in range(1, 6):
         pruned += publish(settings, f"run-{number}", gate_result(settings, f"run-{number}")).pruned

@@ -622,6 +622,26 @@ def test_footer_defaults_to_the_snapshot_manifest(tmp_path):
     assert "Publicerad körning: run-7" in text and "2021-06-01 14:00" in text
 
 
+def test_footer_through_current_names_the_snapshot_the_data_came_from(tmp_path, monkeypatch):
+    """`current/marts.duckdb` is resolved once: a publish during rendering cannot lend its run id."""
+    for run in ("run-7", "run-8"):
+        (tmp_path / run).mkdir()
+        build_marts(tmp_path / run / "marts.duckdb")
+        (tmp_path / run / "manifest.json").write_text(f'{{"run_id": "{run}", "published_at": null}}')
+    os.symlink("run-7", tmp_path / "current")
+    load = report_module._load
+
+    def load_then_publish(marts):  # run-8 becomes current once the data has been read
+        data = load(marts)
+        os.symlink("run-8", tmp_path / ".current.tmp")
+        os.replace(tmp_path / ".current.tmp", tmp_path / "current")
+        return data
+
+    monkeypatch.setattr(report_module, "_load", load_then_publish)
+    text = _text(_html(render_reports(tmp_path / "current" / "marts.duckdb", tmp_path / "report")))
+    assert "Publicerad körning: run-7" in text
+
+
 # Atomic replacement -------------------------------------------------------------------------------
 
 
