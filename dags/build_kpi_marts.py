@@ -4,9 +4,13 @@
 Runs whenever an ingest DAG has loaded new raw data (the `raw_hr`, `raw_finance`, `raw_ridership`,
 `raw_goals` or `raw_kolada` asset):
 
+0. **prepare_build**: a copy of `warehouse/build.duckdb` for the build to write (what an unfinished
+   earlier build left is discarded).
 1. **dbt_build**: the dbt project (staging, dimensions, facts, KPI marts) rendered by Cosmos from the
    pre-built manifest; each node is a `dbt build` of that node (model + its tests) in a subprocess, in
    the one-slot pool `dbt_duckdb_writer`, because dbt is the only writer of `warehouse/build.duckdb`.
+   **commit_build**: when every node succeeded, the copy replaces `build.duckdb` (one rename: the
+   gate, publish and anyone else see the old database or the new one, never half a build).
 2. **validate_marts**: the Great Expectations gate on the marts (read-only). A broken rule fails the
    run; nothing is published and the previous published version stays current.
 3. **publish_marts**: an atomic, versioned snapshot in `warehouse/published/<run_id>/` and the
@@ -49,6 +53,23 @@ with DAG(
     tags=["build", "dbt", "gx", "publish"],
     doc_md=__doc__,
 ):
+
+    @task(pool="dbt_duckdb_writer")
+    def prepare_build() -> str:
+        """Copy build.duckdb for the build to write (an earlier, unfinished build's copy is discarded)."""
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        return str(pipeline.prepare_build(settings()))
+
+    @task(pool="dbt_duckdb_writer")
+    def commit_build() -> str:
+        """The whole build succeeded: its copy replaces build.duckdb (readers see the old or the new)."""
+        from regionkpi import pipeline
+        from regionkpi.orchestration import settings
+
+        return str(pipeline.commit_build(settings()))
+
     dbt_build = cosmos_build_group()
 
     @task
@@ -84,4 +105,5 @@ with DAG(
 
         return str(pipeline.docs(settings()))
 
-    dbt_build >> validate_marts() >> publish_marts() >> render_reports() >> generate_docs()
+    built = prepare_build() >> dbt_build >> commit_build()
+    built >> validate_marts() >> publish_marts() >> render_reports() >> generate_docs()

@@ -150,6 +150,8 @@ def cosmos_build_group(
     # the copy's own, relative to it.
     env = {
         **config.dbt_env(),
+        # the build writes the copy that `prepare_build` made; `commit_build` makes it current
+        "REGIONKPI_BUILD_DB_PATH": str(config.build_next_path),
         "DBT_TARGET_PATH": "target",
         "DBT_LOG_PATH": "logs",
         "PATH": os.environ.get("PATH", ""),

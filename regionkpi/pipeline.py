@@ -69,10 +69,26 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt(settings: Settings, *args: str, echo: Echo | None = None) -> None:
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the dbt child (Linux): a function run before exec that asks for SIGKILL when the process
+    that started it dies, so a killed ``regionkpi build`` (or Airflow task) leaves no dbt writing on
+    behind it. Resolved in the parent: the child only makes the one C call (nothing that could wait
+    for a lock another thread held at the fork)."""
+    if sys.platform != "linux":
+        return None
+    import ctypes
+    import signal
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig, kill = 1, int(signal.SIGKILL)
+    return lambda: prctl(pr_set_pdeathsig, kill)
+
+
+def run_dbt(settings: Settings, *args: str, echo: Echo | None = None, database: Path | None = None) -> None:
     """Run a dbt command in a subprocess against the project, streaming its log lines to ``echo``.
 
     Every source gets its empty schema file first, so dbt can read a source nobody delivered yet.
+    ``database``: the DuckDB file dbt writes (default ``build.duckdb`` itself).
     """
     from ingest.landing import ensure_raw_schemas
 
@@ -87,12 +103,16 @@ def run_dbt(settings: Settings, *args: str, echo: Echo | None = None) -> None:
         str(settings.dbt_project_dir),
     ]
     env = {**os.environ, **settings.dbt_env()}
+    env.pop("REGIONKPI_BUILD_DB_PATH", None)
+    if database is not None:
+        env["REGIONKPI_BUILD_DB_PATH"] = str(database)
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     log.info("running %s", " ".join(command))
     with subprocess.Popen(
         command,
         env=env,
         cwd=settings.dbt_project_dir,
+        preexec_fn=_die_with_parent(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -114,9 +134,48 @@ def run_dbt(settings: Settings, *args: str, echo: Echo | None = None) -> None:
 
 
 def build(settings: Settings, *, echo: Echo | None = None) -> Path:
-    """dbt build: seeds, models, tests and unit tests into build.duckdb (the one writer)."""
-    run_dbt(settings, "build", echo=echo)
-    return settings.build_db_path
+    """dbt build: seeds, models, tests and unit tests into a copy of build.duckdb (the one writer),
+    which replaces it only when the whole build succeeded (:func:`prepare_build`, :func:`commit_build`)."""
+    next_db = prepare_build(settings)
+    run_dbt(settings, "build", echo=echo, database=next_db)
+    return commit_build(settings)
+
+
+def prepare_build(settings: Settings) -> Path:
+    """The copy a build writes: ``build.duckdb`` as it is (incremental models keep their rows),
+    checkpointed first; what an earlier, failed or killed, build left there is discarded."""
+    import shutil
+
+    from ingest import duck
+
+    live, next_db = settings.build_db_path, settings.build_next_path
+    shutil.rmtree(next_db.parent, ignore_errors=True)
+    next_db.parent.mkdir(parents=True)
+    if live.exists():
+        with duck.connect(live) as connection:  # a WAL left by a kill goes into the file first
+            connection.execute("CHECKPOINT")
+        shutil.copy2(live, next_db)
+    return next_db
+
+
+def commit_build(settings: Settings) -> Path:
+    """Make a finished build current: checkpoint the copy, flush it, rename it over ``build.duckdb``."""
+    import shutil
+
+    from ingest import duck
+    from publish.fsio import fsync_dir, fsync_file
+
+    live, next_db = settings.build_db_path, settings.build_next_path
+    if not next_db.exists():
+        raise StepFailed(f"no finished build at {next_db}: run the build (dbt) before committing it")
+    with duck.connect(next_db) as connection:
+        connection.execute("CHECKPOINT")
+    fsync_file(next_db)
+    live.with_name(live.name + ".wal").unlink(missing_ok=True)  # checkpointed at prepare: nothing in it
+    os.replace(next_db, live)
+    fsync_dir(live.parent)
+    shutil.rmtree(next_db.parent, ignore_errors=True)
+    return live
 
 
 def manifest(settings: Settings, *, echo: Echo | None = None) -> Path:

@@ -73,6 +73,12 @@ class Settings:
         return self.warehouse_dir / "gx"
 
     @property
+    def build_next_path(self) -> Path:
+        """Where a build runs: a copy of ``build.duckdb`` (same file name, so dbt's database name stays
+        ``build``), renamed over it only when the whole build succeeded."""
+        return self.warehouse_dir / ".building" / "build.duckdb"
+
+    @property
     def dbt_target_dir(self) -> Path:
         return self.warehouse_dir / "dbt_target"
 

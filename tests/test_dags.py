@@ -118,9 +118,16 @@ def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     assert len(dbt_tasks) >= 5, "every dbt node is its own task"
     assert {t.pool for t in dbt_tasks} == {"dbt_duckdb_writer"}, "one writer of build.duckdb at a time"
     assert any("kpi_indicator_values" in t.task_id for t in dbt_tasks)
+    # the build writes a copy that replaces build.duckdb only when every dbt node succeeded
+    commit = dag.get_task("commit_build")
+    assert {t.task_id for t in commit.upstream_list} <= {t.task_id for t in dbt_tasks}
+    assert commit.upstream_list, "the copy is committed after dbt"
+    assert commit.trigger_rule == "all_success" and commit.pool == "dbt_duckdb_writer"
+    prepare = dag.get_task("prepare_build")
+    assert prepare.upstream_list == [] and prepare.pool == "dbt_duckdb_writer"
+    assert f"dbt_build.{PRODUCER_TASK}" in prepare.downstream_task_ids, "dbt writes the prepared copy"
     validate = dag.get_task("validate_marts")
-    assert {t.task_id for t in validate.upstream_list} <= {t.task_id for t in dbt_tasks}
-    assert validate.upstream_list, "the gate waits for dbt"
+    assert validate.upstream_task_ids == {"commit_build"}, "the gate reads the committed build"
     assert dag.get_task("publish_marts").upstream_task_ids == {"validate_marts"}
     assert dag.get_task("render_reports").upstream_task_ids == {"publish_marts"}, "reports read the snapshot"
     assert dag.get_task("generate_docs").upstream_task_ids == {"render_reports"}

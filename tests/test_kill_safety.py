@@ -125,3 +125,72 @@ def test_ingest_killed_at_random_moments_loses_and_doubles_nothing(tmp_path):
         f"{sum(1 for d in deliveries if d.status == 'withdrawn')} withdrawn, 0 lost, 0 doubled"
     )
     assert killed_mid_work >= TRIALS // 2, "most kills must hit a running ingest for the test to mean anything"
+
+
+BUILD_KILLS = 4
+MODELS = 4
+#: Each model computes a while (a few hundred ms) and stamps its rows with the build's marker.
+MODEL_SQL = (
+    "select '{{ env_var(\"BUILD_MARKER\") }}' as marker, count(*) as n "
+    "from range(40000000) as r(i) where i % 7 = {{ loop_index }}"
+)
+
+
+def _tiny_project(folder: Path) -> Path:
+    """A dbt project of a few slow models, using the product's own profiles.yml (its build-copy path)."""
+    (folder / "models").mkdir(parents=True)
+    (folder / "dbt_project.yml").write_text(
+        "name: killtest\nversion: '1.0'\nprofile: regionkpi\nmodel-paths: ['models']\n"
+        "models:\n  killtest:\n    +materialized: table\n",
+        encoding="utf-8",
+    )
+    profiles = Path(__file__).resolve().parents[1] / "dbt_project" / "profiles.yml"
+    (folder / "profiles.yml").write_text(profiles.read_text(encoding="utf-8"), encoding="utf-8")
+    for index in range(MODELS):
+        sql = MODEL_SQL.replace("{{ loop_index }}", str(index))
+        (folder / "models" / f"m{index}.sql").write_text(sql, encoding="utf-8")
+    return folder
+
+
+def _markers(database: Path) -> set[str]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        tables = [t for (t,) in connection.execute("select table_name from information_schema.tables").fetchall()]
+        return {
+            marker
+            for table in tables
+            for (marker,) in connection.execute(f'select distinct marker from "{table}"').fetchall()
+        }
+
+
+def test_build_killed_at_random_moments_leaves_the_old_database_or_the_new_one(tmp_path):
+    root = tmp_path / "root"
+    project = _tiny_project(tmp_path / "project")
+    env = {**_environment(root), "REGIONKPI_DBT_PROJECT_DIR": str(project), "REGIONKPI_DBT_THREADS": "2"}
+    settings = load_settings({"REGIONKPI_ROOT": str(root), "REGIONKPI_DBT_PROJECT_DIR": str(project)})
+    subprocess.run([REGIONKPI, "build"], env={**env, "BUILD_MARKER": "first"}, check=True, capture_output=True)
+    assert _markers(settings.build_db_path) == {"first"}
+
+    rng = random.Random(7)
+    seen = []
+    for trial in range(BUILD_KILLS):
+        marker = f"killed-{trial}"
+        process = subprocess.Popen(
+            [REGIONKPI, "build"],
+            env={**env, "BUILD_MARKER": marker},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(2.0, 10.0))  # a build takes 6-9 s here: before, during and after dbt
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        markers = _markers(settings.build_db_path)
+        assert len(markers) == 1 and markers <= {"first", *(f"killed-{t}" for t in range(trial + 1))}, markers
+        seen.append(markers.pop())
+        time.sleep(0.5)  # dbt, killed with its parent, has let go of the copy
+        leftover = subprocess.run(["pgrep", "-f", f"--project-dir {project}"], capture_output=True, text=True)
+        assert leftover.stdout.strip() == "", "no dbt runs on after its `regionkpi build` was killed"
+
+    subprocess.run([REGIONKPI, "build"], env={**env, "BUILD_MARKER": "last"}, check=True, capture_output=True)
+    assert _markers(settings.build_db_path) == {"last"}
+    assert not settings.build_next_path.parent.exists(), "the build's copy is gone once committed"
+    print(f"\nbuild kill trials: {BUILD_KILLS} SIGKILLs of `regionkpi build`; the database read after each: {seen}")
