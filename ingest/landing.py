@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import hashlib
 import json
 import logging
@@ -21,6 +22,7 @@ import shutil
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -207,7 +209,13 @@ def ingest_landing(
         if landed.refusal is not None:
             delivery = refuse(landed, settings, ledger)
         else:
-            delivery = ingest_file(landed.path, landed.source, settings, ledger=ledger)
+            try:
+                delivery = ingest_file(landed.path, landed.source, settings, ledger=ledger)
+            except (FileBusy, FileNotFoundError) as busy:
+                note = str(busy) if isinstance(busy, FileBusy) else f"{landed.path}: ingested by another process"
+                report.skipped.append(note)
+                log.info(note)
+                continue
         report.deliveries.append(delivery)
         if progress:
             progress(index, len(found), delivery)
@@ -238,6 +246,29 @@ def refuse(landed: Landed, settings: Settings, ledger: Ledger) -> Delivery:
     return ledger.record_refused(source=source.name, region_id=region_id, path=path, reason=reason, stored_path=stored)
 
 
+class FileBusy(RuntimeError):
+    """Another process is ingesting this file (it holds the file's lock): left to it."""
+
+
+@contextmanager
+def _claimed(path: Path) -> Iterator[None]:
+    """Hold the landing file's lock (``flock``, on the file itself, never through a link) while it is
+    ingested: two ingests that scan the same folder (the HR and the finance DAG both ingest the
+    organisation first) never take the same file. Raises :class:`FileBusy` when another process holds
+    it, and ``FileNotFoundError`` when it is gone (another process ingested it)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FileBusy(f"{path}: being ingested by another process; left to it") from None
+        if os.fstat(fd).st_ino != os.lstat(path).st_ino:  # taken (moved away) while we waited for it
+            raise FileNotFoundError(path)
+        yield
+    finally:
+        os.close(fd)
+
+
 def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None) -> Delivery:
     """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``.
 
@@ -256,6 +287,11 @@ def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger:
     landed = _classify(source, path, stat, stat.st_mtime, [])
     if landed is not None and landed.refusal is not None:
         return refuse(landed, settings, ledger)
+    with _claimed(path):
+        return _ingest_claimed(path, source, settings, ledger)
+
+
+def _ingest_claimed(path: Path, source: Source, settings: Settings, ledger: Ledger) -> Delivery:
     region_id = _region_of(path)
 
     facts: FileFacts | None

@@ -18,7 +18,7 @@ import pytest
 from ingest import durable
 from ingest.landing import MAX_STORED_NAME_BYTES, OutsideLanding, ingest_file, ingest_landing, raw_path, stored_name
 from ingest.ledger import STATUSES, Ledger
-from tests.extract_fixtures import ORG_HEADER, SICK_HEADER, sick_rows, write, write_org, write_sick
+from tests.extract_fixtures import ORG_HEADER, ORG_ROWS, SICK_HEADER, sick_rows, write, write_org, write_sick
 
 
 def _statuses(report) -> list[tuple[str, str]]:
@@ -354,3 +354,40 @@ def test_a_zip_bomb_is_refused_from_its_directory_before_anything_is_unpacked(se
     (stored,) = settings.quarantine_dir.rglob("*gtfs_bomb.zip")
     violations = json.loads(stored.with_name(stored.name + ".report.json").read_text())["violations"]
     assert any("zip bomb" in v["rule"] and v["column"] == "stop_times.txt" for v in violations)
+
+
+# --------------------------------------------------------------------------------------------------
+# Two ingests at once
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_file_another_process_is_ingesting_is_left_to_it(settings):
+    import fcntl
+
+    org = write_org(settings.landing_dir)
+    with org.open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another ingest holds it
+        report = ingest_landing(settings)
+        assert report.deliveries == [] and any("another process" in note for note in report.skipped)
+        assert org.exists()
+    assert [d.status for d in ingest_landing(settings).deliveries] == ["loaded"]
+
+
+def test_two_ingests_of_the_same_landing_at_once_take_each_file_once(settings, tmp_path):
+    import subprocess
+    import sys
+
+    for index in range(12):
+        rows = [r.replace("Region Halland", f"Region Halland {index}") for r in ORG_ROWS]
+        write(settings.landing_dir / "organisation" / f"{13 + index:04d}" / "org.csv", ORG_HEADER, rows)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONKPI_")}
+    env.update(REGIONKPI_ROOT=str(settings.root), REGIONKPI_PSEUDONYM_KEY="test-key-only-for-tests")
+    regionkpi = str(Path(sys.executable).with_name("regionkpi"))
+    runs = [subprocess.Popen([regionkpi, "ingest"], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    deliveries = Ledger(settings.ledger_path).deliveries()
+    assert sorted(d.region_id for d in deliveries) == [f"{13 + i:04d}" for i in range(12)], "each file once"
+    assert {d.status for d in deliveries} == {"loaded"}
+    assert _raw_rows(settings, "organisation") == 12 * len(ORG_ROWS)
+    assert not any(settings.landing_dir.rglob("*.csv"))
