@@ -1,4 +1,5 @@
-"""Crash safety, measured: ``regionkpi ingest`` killed with SIGKILL at random moments, again and again.
+"""Crash safety, measured: ``regionkpi ingest`` (20 times), ``regionkpi build`` (4) and a publisher (8)
+killed with SIGKILL at random moments.
 
 After every kill the test checks what a reader (dbt) would see: every raw Parquet file is whole and
 belongs to a delivery that is loaded or still loading (to be finished by the next run). After the
@@ -194,3 +195,58 @@ def test_build_killed_at_random_moments_leaves_the_old_database_or_the_new_one(t
     assert _markers(settings.build_db_path) == {"last"}
     assert not settings.build_next_path.parent.exists(), "the build's copy is gone once committed"
     print(f"\nbuild kill trials: {BUILD_KILLS} SIGKILLs of `regionkpi build`; the database read after each: {seen}")
+
+
+PUBLISH_KILLS = 8
+_PUBLISHER = """
+import sys
+from pathlib import Path
+from tests.test_publish import make_settings
+from tests.test_publish_readers import publish_run
+
+settings = make_settings(Path(sys.argv[1]))
+for number in range(int(sys.argv[2]), int(sys.argv[2]) + 1000):
+    publish_run(settings, number)
+"""
+
+
+def test_publish_killed_at_random_moments_always_leaves_a_whole_current_snapshot(tmp_path):
+    from publish import resolve_current
+    from tests.test_publish import make_settings
+    from tests.test_publish_readers import BASE_ROWS, _parquet, problems, publish_run
+
+    settings = make_settings(tmp_path)
+    publish_run(settings, 1)
+    repo = Path(__file__).resolve().parents[1]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(repo),
+        "REGIONKPI_SNAPSHOT_GRACE_SECONDS": "0",
+        "REGIONKPI_KEEP_SNAPSHOTS": "3",
+    }
+    rng = random.Random(11)
+    seen = []
+    for _ in range(PUBLISH_KILLS):
+        start = int(resolve_current(settings.published_dir).run_id.removeprefix("run-")) + 1
+        process = subprocess.Popen(
+            [sys.executable, "-c", _PUBLISHER, str(tmp_path), str(start)], env=env, cwd=repo, stderr=subprocess.PIPE
+        )
+        time.sleep(rng.uniform(1.5, 4.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        # current is a whole snapshot that matches its manifest, and current.json says the same
+        snapshot = resolve_current(settings.published_dir)
+        tables = {table: _parquet(snapshot.parquet(table)) for table in BASE_ROWS}
+        assert problems(snapshot.run_id, tables, snapshot.manifest) == []
+        pointer = (settings.published_dir / "current.json").read_text(encoding="utf-8")
+        assert f'"run_id": "{snapshot.run_id}"' in pointer
+        with duckdb.connect(str(snapshot.path / "marts.duckdb"), read_only=True) as connection:
+            assert connection.execute("select distinct snapshot_run from marts.kpi_indicator_values").fetchall() == [
+                (snapshot.run_id,)
+            ]
+        seen.append(snapshot.run_id)
+    last = int(seen[-1].removeprefix("run-")) + 1
+    publish_run(settings, last)  # the next publish recovers: a killed one's leftovers do not stand in its way
+    assert resolve_current(settings.published_dir).run_id == f"run-{last:03d}"
+    assert not [p for p in settings.published_dir.iterdir() if p.name.startswith(".tmp-")]
+    print(f"\npublish kill trials: {PUBLISH_KILLS} SIGKILLs of a publisher; current after each: {seen}")
