@@ -163,6 +163,14 @@ def test_a_sie4_file_in_codepage_437_becomes_ledger_rows(settings, landing):
     assert rows[3][2].isoformat() == "2020-02-12", "the transaction date wins over the voucher date"
 
 
+def test_sie_records_the_reader_ignores_are_listed_in_the_delivery_record(settings, landing):
+    unknown = SIE.replace("#SIETYP 4\n", '#SIETYP 4\n#TAXAR 2020\n#PROSA "Bokslut"\n#PROSA "Rad 2"\n')
+    landing("finance_ledger", "halland.se", unknown.encode("cp437"))
+    (delivery,) = ingest_landing(settings, source_names=["finance_ledger"]).deliveries
+    assert delivery.status == "loaded", delivery.reason
+    assert "#PROSA (2), #TAXAR (1)" in delivery.reason
+
+
 def test_an_unbalanced_sie_voucher_rejects_the_file_and_names_the_voucher(settings, landing):
     broken = SIE.replace("#TRANS 1930 {} -10.00", "#TRANS 1930 {} -9.00")
     landing("finance_ledger", "halland.se", broken.encode("cp437"))

@@ -50,6 +50,15 @@ SCHEMA = (
 )
 #: Postings per batch on their way from the SIE parser into DuckDB.
 SIE_BATCH_ROWS = 100_000
+#: File name extensions that make a ledger delivery SIE 4 whatever its first line (finance_sie4.md).
+SIE_SUFFIXES = (".se", ".si", ".sie")
+
+
+def is_sie_delivery(path: Path) -> bool:
+    """A ledger file is SIE 4 when its name ends in ``.se``, ``.si`` or ``.sie``, or when its first
+    non-empty line starts with ``#FLAGGA`` (whatever its name); every other file is a CSV ledger. A
+    file named ``.se`` whose first record is not ``#FLAGGA`` is so reported by the SIE reader."""
+    return path.suffix.lower() in SIE_SUFFIXES or is_sie(path)
 
 
 #: The header a report names for a posting's month, by format.
@@ -100,10 +109,10 @@ class LedgerSource(CsvSource):
     one_of = ONE_OF
 
     def reads_own_encoding(self, path: Path) -> bool:
-        return is_sie(path)
+        return is_sie_delivery(path)
 
     def check(self, delivered: Delivered) -> Checked:
-        if is_sie(delivered.path):
+        if is_sie_delivery(delivered.path):
             return self._sie(delivered)
         return super().check(delivered)
 
@@ -144,7 +153,9 @@ class LedgerSource(CsvSource):
         rows = connection.execute("SELECT count(*) FROM rows").fetchone()[0]
         if rows == 0 and not early:
             raise NoDataRows(delivered.path.name)  # no #TRANS: nothing the ledger loads
-        staged = Staged(dict(SIE_HEADERS), [], early, {"the SIE file is well formed": len(early)}, rows)
+        # records the reader does not interpret are listed in the delivery record, so a new one is seen
+        unknown = [f"{label} ({count})" for label, count in sorted(reader.header.unknown_labels.items())]
+        staged = Staged(dict(SIE_HEADERS), unknown, early, {"the SIE file is well formed": len(early)}, rows)
         return run_plan(self, delivered, staged, ledger_plan(delivered, "sie4"), FIELDS)
 
 

@@ -89,6 +89,13 @@ class OrganisationSource(CsvSource):
                     value="level_key",
                 ),
                 Rule(
+                    "parent unit is required: Överordnad enhet is empty only for the unit of level Region",
+                    "parent_unit_code IS NULL AND level_key IS NOT NULL AND level_key <> 'region' "
+                    f"AND {in_values('level_key', list(LEVELS))}",
+                    ("parent_unit_code",),
+                    value="'(empty) for unit ' || unit_code",
+                ),
+                Rule(
                     "parent unit must be a unit code of this file",
                     "parent_unit_code IS NOT NULL AND parent_unit_code NOT IN "
                     "(SELECT unit_code FROM rows WHERE unit_code IS NOT NULL)",

@@ -196,7 +196,7 @@ class SickLeaveSource(CsvSource):
             if has_split:
                 rules.append(
                     Rule(
-                        "the spell-length columns must add up to Sjuktimmar",
+                        "the spell-length columns must add up to Sjuktimmar (within 0,01 h; an empty one counts as 0)",
                         f"abs(split_difference) > {SPLIT_TOLERANCE_HOURS}",
                         header="Sjuktimmar dag 1-14/15-59/60-",
                         value="split_difference",
@@ -225,9 +225,10 @@ class SickLeaveSource(CsvSource):
             digits: pnr.digits_sql("personnummer"),
         }
         if has_split:
+            # an empty split cell is loaded as 0 hours, so it counts as 0 here: a row of sick hours whose
+            # three split cells are empty does not add up
             total = " + ".join(f"coalesce({c}, 0)" for c in SPLIT)
-            none = " AND ".join(f"{c} IS NULL" for c in SPLIT)
-            derived["split_difference"] = f"sick_hours - CASE WHEN {none} THEN NULL ELSE {total} END"
+            derived["split_difference"] = f"sick_hours - ({total})"
         return Plan(
             derived=derived,
             rules=rules,

@@ -187,6 +187,12 @@ class BoardingSource(CsvSource):
                 Rule("Hållplats is required", "stop_id IS NULL", ("stop_id",)),
                 Rule("Biljettprodukt is required", "product IS NULL", ("product",)),
                 Rule(
+                    "Källa must be validering (validation) in a validation file: each of its rows is one validation",
+                    "count_source_id IS NOT NULL AND count_source_id <> 'validation'",
+                    header="Källa",
+                    value="count_source",
+                ),
+                Rule(
                     f"Tidpunkt is outside its traffic day (00:00 to {MAX_HOURS_AFTER_MIDNIGHT - 24:02d}:00 "
                     "the next morning)",
                     "validated_at < CAST(service_date AS TIMESTAMP) "

@@ -189,6 +189,46 @@ def organisation_cases() -> list[Case]:
             5,
             "Överordnad enhet",
         ),
+        Case(
+            s,
+            "org_valid_to_before_valid_from.csv",
+            org(*r[:4], "0132;Lön och pension;0130;Enhet;2017-01-01;2016-12-31"),
+            "Giltig till 2016-12-31 before Giltig från 2017-01-01",
+            "valid to must not be before valid from",
+            6,
+            "Giltig till, Giltig från",
+        ),
+        Case(
+            s,
+            "org_two_regions.csv",
+            org(*r, "0002;Region Halland Syd;;Region;2011-01-01;"),
+            "a second unit of level Region",
+            "exactly one unit of level Region is required, found 2",
+            None,
+            "Nivå",
+        ),
+        Case(
+            s,
+            "org_overlapping_validity.csv",
+            org(
+                *r[:4],
+                "0132;Lön och pension;0130;Enhet;2017-01-01;2019-12-31",
+                "0132;Lön, pension och förmåner;0130;Enhet;2019-06-01;",
+            ),
+            "unit 0132's second version starts in June 2019, before its first ends at the end of 2019",
+            "validity of unit 0132 overlaps its previous row",
+            7,
+            "Giltig från",
+        ),
+        Case(
+            s,
+            "org_unit_without_parent.csv",
+            org(*r[:3], "0130;HR-avdelningen;;Område/avdelning;2017-01-01;", r[4]),
+            "a department without Överordnad enhet: only the region has none",
+            "parent unit is required: Överordnad enhet is empty only for the unit of level Region",
+            5,
+            "Överordnad enhet",
+        ),
         Case(s, "org_header_only.csv", org(), "a header and no units", status="empty"),
     ]
 
@@ -223,6 +263,11 @@ def sick_row(
 
 def sick(*rows: str, header: str = SICK_HEADER, **kw) -> bytes:
     return text([header, *rows], newline="\r\n", **kw)
+
+
+def spell_row(sick_hours: str = "16,00", spell: str = "2021-09-06", period: str = "202109") -> str:
+    """A row of the Sjukperiod-från layout (:data:`SPELL_HEADER`)."""
+    return ";".join([WOMAN, "0142", period, "Månadsavlönad", "2012-09-01", "176,00", sick_hours, spell])
 
 
 def hr_cases() -> list[Case]:
@@ -320,6 +365,63 @@ def hr_cases() -> list[Case]:
             "in the future",
             3,
             "Period",
+        ),
+        Case(
+            s,
+            "hr_employment_ends_before_it_starts.csv",
+            sick(ok, sick_row(end="2011-12-31")),
+            "Anställd till 2011-12-31 before Anställd från 2012-09-01",
+            "employment end date must not be before its start date",
+            3,
+            "Anställd till, Anställd från",
+        ),
+        Case(
+            s,
+            "hr_split_does_not_add_up.csv",
+            sick(ok, sick_row(split=("8,00", "0,00", "0,00"))),
+            "16 sick hours split into 8 + 0 + 0",
+            "the spell-length columns must add up to Sjuktimmar",
+            3,
+            "Sjuktimmar dag 1-14/15-59/60-",
+        ),
+        Case(
+            s,
+            "hr_split_left_empty.csv",
+            sick(ok, sick_row(split=("", "", ""))),
+            "16 sick hours with the three split cells empty (loaded as 0 + 0 + 0)",
+            "the spell-length columns must add up to Sjuktimmar",
+            3,
+            "Sjuktimmar dag 1-14/15-59/60-",
+        ),
+        Case(
+            s,
+            "hr_sick_hours_without_spell_start.csv",
+            sick(spell_row(), spell_row(spell="").replace(WOMAN, MAN), header=SPELL_HEADER),
+            "sick hours without Sjukperiod från in the spell-start layout",
+            "sick-leave hours need a spell start date",
+            3,
+            "Sjukperiod från",
+        ),
+        Case(
+            s,
+            "hr_spell_starts_after_the_period.csv",
+            sick(spell_row(), spell_row(spell="2021-10-04").replace(WOMAN, MAN), header=SPELL_HEADER),
+            "a spell starting 4 October for sick hours in September",
+            "spell starts after the period",
+            3,
+            "Sjukperiod från",
+        ),
+        Case(
+            s,
+            "hr_no_spell_columns.csv",
+            sick(
+                *[";".join(row.split(";")[:9]) for row in (ok, sick_row())],
+                header=";".join(SICK_HEADER.split(";")[:9]),
+            ),
+            "neither the three split columns nor Sjukperiod från",
+            "one of these column sets is required: Sjuktimmar dag 1-14+Sjuktimmar dag 15-59+Sjuktimmar dag 60- "
+            "or Sjukperiod från",
+            1,
         ),
         Case(s, "hr_header_only.csv", sick(), "a header and no employees", status="empty"),
     ]
@@ -553,6 +655,35 @@ def sie_cases() -> list[Case]:
             "the first record is not #FLAGGA",
             1,
         ),
+        Case(
+            s,
+            "sie_stray_opening_brace.se",
+            sie([*SIE_HEAD, "{"]),
+            "a '{' line before the first #VER",
+            "a '{' line that does not follow a #VER record",
+            13,
+        ),
+        Case(
+            s,
+            "sie_record_inside_voucher.se",
+            sie(vouchers=[*SIE_VOUCHERS[:3], '#KONTO 3011 "Patientavgifter öppenvård"', *SIE_VOUCHERS[3:]]),
+            "a #KONTO record inside voucher A 1's block, before its closing '}'",
+            "has no closing '}' before this #KONTO",
+            16,
+            "#VER A 1",
+        ),
+        Case(
+            s,
+            "sie_amount_too_large.se",
+            sie(
+                l15='#TRANS 3010 {1 "0142"} -10000000000000000.00 20210115 "Patientavgifter"',
+                l16='#TRANS 1930 {} 10000000000000000.00 20210115 "Inbetalning"',
+            ),
+            "a balanced voucher of 10^16 kronor, beyond DECIMAL(18,2)",
+            "is too large: at most 9 999 999 999 999 999,99",
+            15,
+            "#TRANS belopp",
+        ),
     ]
 
 
@@ -607,6 +738,24 @@ def budget_cases() -> list[Case]:
             "column 'Belopp' appears twice in the header",
             1,
         ),
+        Case(
+            s,
+            "budget_neither_account_nor_report_line.csv",
+            budget(B1, B2.replace(";3610;", ";;")),
+            "a row with both Konto and Rapportrad empty",
+            "a row needs a Konto or a Rapportrad",
+            3,
+            "Konto, Rapportrad",
+        ),
+        Case(
+            s,
+            "budget_closed_unit.csv",
+            budget(B1, B2.replace(";0141;", ";0199;")),
+            "a budget for January 2021 on Ansvar 0199, closed at the end of 2019",
+            "Ansvar is not valid in the row's month",
+            3,
+            "Ansvar",
+        ),
         Case(s, "budget_header_only.csv", budget(), "a header and no budget rows", status="empty"),
     ]
 
@@ -658,6 +807,15 @@ def forecast_cases() -> list[Case]:
             "required column 'Prognostillfälle' is missing from the header",
             1,
         ),
+        Case(
+            s,
+            "forecast_closed_unit.csv",
+            forecast(F1, F2.replace(";0141;", ";0199;")),
+            "a forecast made after April 2021 for Ansvar 0199, closed at the end of 2019",
+            "Ansvar is not valid in the row's month",
+            3,
+            "Ansvar",
+        ),
     ]
 
 
@@ -708,6 +866,15 @@ def investment_cases() -> list[Case]:
             "is not a valid period",
             2,
             "Period",
+        ),
+        Case(
+            s,
+            "investments_closed_unit.csv",
+            investments(I1, I2.replace(";0151;", ";0199;")),
+            "a project of February 2021 owned by Ansvar 0199, closed at the end of 2019",
+            "Ansvar is not valid in the row's month",
+            3,
+            "Ansvar",
         ),
     ]
 
@@ -863,6 +1030,67 @@ def gtfs_cases() -> list[Case]:
             "feed_info.txt: the feed ends (20201201) before it starts",
             2,
         ),
+        Case(
+            s,
+            "gtfs_second_agency_without_id.zip",
+            feed(agency_txt=AGENCY + ",Västtrafik,https://www.vasttrafik.se,Europe/Stockholm\n"),
+            "a second agency without agency_id",
+            "agency.txt: agency_id is required when the feed has more than one agency",
+            3,
+            "agency_id",
+        ),
+        Case(
+            s,
+            "gtfs_duplicate_agency_id.zip",
+            feed(agency_txt=AGENCY + "505000000000000006,Västtrafik,https://www.vasttrafik.se,Europe/Stockholm\n"),
+            "agency_id 505000000000000006 twice",
+            "agency.txt: agency_id must be unique",
+            3,
+            "agency_id",
+        ),
+        Case(
+            s,
+            "gtfs_agency_without_timezone.zip",
+            feed(agency_txt=AGENCY.replace(",Europe/Stockholm", ",")),
+            "an agency with an empty agency_timezone",
+            "agency.txt: agency_timezone is required",
+            2,
+            "agency_timezone",
+        ),
+        Case(
+            s,
+            "gtfs_trip_without_service.zip",
+            feed(trips_txt=TRIPS.replace("9011006010100000,1,", "9011006010100000,,")),
+            "a trip with an empty service_id",
+            "trips.txt: service_id is required",
+            3,
+            "service_id",
+        ),
+        Case(
+            s,
+            "gtfs_longitude_out_of_range.zip",
+            feed(stops_txt=STOPS.replace("14.273900", "214.273900")),
+            "stop_lon 214.27",
+            "stops.txt: stop_lon must be within -180 to 180",
+            4,
+            "stop_lon",
+        ),
+        Case(
+            s,
+            "gtfs_routes_without_rows.zip",
+            feed(routes_txt=ROUTES.splitlines(keepends=True)[0]),
+            "routes.txt of a header only",
+            "routes.txt has no rows: at least one is required",
+            2,
+        ),
+        Case(
+            s,
+            "gtfs_empty_agency.zip",
+            feed(agency_txt=""),
+            "agency.txt of no bytes at all",
+            "agency.txt is empty: a header row is required",
+            1,
+        ),
     ]
 
 
@@ -989,6 +1217,15 @@ def boarding_cases() -> list[Case]:
             "a traffic day, line, trip, stop and product is counted twice in the delivery",
             4,
             "Trafikdag, Linje, Tur, Hållplats, Biljettprodukt",
+        ),
+        Case(
+            s,
+            "valideringar_counter_source_2020-03-02.csv",
+            validations(V1, V2.replace(";validering", ";räknare")),
+            "Källa räknare (a passenger counter) on a row of a validation file",
+            "Källa must be validering (validation) in a validation file",
+            3,
+            "Källa",
         ),
         Case(s, "pastigande_header_only_2020-03.csv", counts(), "a header and no counts", status="empty"),
     ]
@@ -1138,6 +1375,15 @@ def production_cases() -> list[Case]:
             "negative vehicle-km",
             "Fordonskm is never negative",
             3,
+            "Fordonskm",
+        ),
+        Case(
+            s,
+            "produktion_two_decimals_2020-03.csv",
+            production(P1.replace("512340,5", "512340,55"), P2),
+            "Fordonskm with two decimals",
+            "is not a number with at most 1 decimals",
+            2,
             "Fordonskm",
         ),
     ]
