@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint env browser bench clean
+.PHONY: demo test lint env browser bench fuzz clean
 
 env: $(VENV)/.installed
 
@@ -54,6 +54,12 @@ test: lint browser
 # Generated files stay in .bench/ and are reused; `make bench BENCH_ARGS=--quick` is a smoke run.
 bench: env
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# Fuzzing (fuzz/, Hypothesis): the SIE 4 parser and the CSV contract path for a bounded time; prints
+# the executions per target and every distinct failure (its smallest input under .fuzz/failures/).
+FUZZ_SECONDS ?= 600
+fuzz: env
+	$(BIN)/python -m fuzz --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) landing warehouse quarantine airflow_home dbt_project/target dbt_project/logs

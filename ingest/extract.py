@@ -27,12 +27,15 @@ import csv
 import datetime as dt
 import logging
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.contract import Violation, mask, normalise_header
+from ingest.durable import temporary_for
+from ingest.textio import with_lf_line_ends
 
 if TYPE_CHECKING:
     import duckdb
@@ -41,6 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The most columns a header may have (a contract has at most some twenty; DuckDB's reader takes
+#: minutes and gigabytes for a header of thousands of empty columns).
+MAX_COLUMNS = 512
 #: Offending rows reported per rule; the rest are counted in one "N more row(s)" line.
 MAX_REPORTED_PER_RULE = 50
 #: A reject table holds at most this many cells (a file broken on every line is reported in part).
@@ -538,6 +544,7 @@ def stage_csv(
     one_of: Sequence[Sequence[Sequence[str]]] = (),
     value_in_rule: bool = False,
     skip_empty_rows: bool = False,
+    scratch_dir: Path | None = None,
 ) -> Staged:
     """Read ``path`` into table ``staged`` and view ``rows`` of ``connection``.
 
@@ -547,6 +554,9 @@ def stage_csv(
     ``value_in_rule`` a cell's broken rule quotes the cell (``'202113' is not a valid period ...``),
     as the HR contracts have always reported it; with ``skip_empty_rows`` a row whose every cell is
     empty (``;;;;``) is left out like a blank line, else it is a row whose required values are missing.
+    A file whose lines end in more than one way (CR LF beside LF), which DuckDB's reader cannot read,
+    is read from a copy with LF line ends, written in ``scratch_dir`` (default: the system's temporary
+    folder) and removed after reading.
     """
     try:
         header_row = read_header(path, encoding)
@@ -554,6 +564,12 @@ def stage_csv(
         raise HeaderProblem([Violation(str(error), line=1)], {}, []) from error
     if header_row is None:
         raise HeaderProblem([Violation("the file is empty (a header row is required)", line=1)], {}, [])
+    if len(header_row) > MAX_COLUMNS:  # DuckDB's reader needs minutes and gigabytes for thousands
+        raise HeaderProblem(
+            [Violation(f"the header has {len(header_row)} columns; an extract has at most {MAX_COLUMNS}", line=1)],
+            {},
+            [],
+        )
     positions, headers, ignored, violations = match_header(header_row, fields, one_of)
     if violations:
         raise HeaderProblem(violations, headers, ignored)
@@ -588,11 +604,22 @@ def stage_csv(
         f"rejects_scan = 'rk_reject_scans', rejects_limit = {MAX_REJECTS})"
     )
     connection.execute("SET preserve_insertion_order = true")
-    connection.execute(
+    stage = (
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join([*keep, *bad])} "  # noqa: S608 - code-owned SQL; file values are bound parameters
-        f"FROM (SELECT {', '.join(dict.fromkeys(selects))} FROM (SELECT *, {texts} FROM {source}))",
-        [str(path)],
+        f"FROM (SELECT {', '.join(dict.fromkeys(selects))} FROM (SELECT *, {texts} FROM {source}))"
     )
+    try:
+        connection.execute(stage, [str(path)])
+    except Exception as error:  # DuckDB's reader takes one line end per file
+        if facts is None or not facts.mixed_line_ends or "state machine" not in str(error):
+            raise
+        scratch = scratch_dir or Path(tempfile.gettempdir())
+        scratch.mkdir(parents=True, exist_ok=True)
+        copy = with_lf_line_ends(path, temporary_for(scratch / path.name))
+        try:
+            connection.execute(stage, [str(copy)])
+        finally:
+            copy.unlink(missing_ok=True)
     read = connection.execute("SELECT count(*) FROM staged").fetchone()[0]
     rejected = _rejects(connection, width)
     lines = _line_numbering(connection, path, encoding, facts, read, rejected)

@@ -390,7 +390,7 @@ def recover(settings: Settings, ledger: Ledger) -> None:
     ``loading`` whose file is no longer in landing (``withdrawn``; one whose file is still there is
     simply ingested again under its own sequence number), and raw files of deliveries that were not
     loaded. Deliveries another process is ingesting right now are left alone."""
-    for root in (settings.raw_dir, settings.archive_dir, settings.quarantine_dir):
+    for root in (settings.raw_dir, settings.archive_dir, settings.quarantine_dir, settings.warehouse_dir / "tmp"):
         sweep_stale_temporaries(root)
     sources = registry()
     for delivery in ledger.unfinished():

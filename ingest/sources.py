@@ -153,6 +153,7 @@ class CsvSource:
                 one_of=self.one_of,
                 value_in_rule=self.value_in_rule,
                 skip_empty_rows=self.skip_empty_rows,
+                scratch_dir=delivered.settings.warehouse_dir / "tmp",
             )
         except HeaderProblem as problem:
             raise ContractViolation(delivered.path.name, problem.violations) from None

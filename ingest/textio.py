@@ -55,6 +55,9 @@ class FileFacts:
     has_control_bytes: bool = False
     #: Whether the file ends with a line end (an empty file does): a file cut in transfer does not.
     ends_with_line_end: bool = True
+    #: Whether lines end in more than one way (CR LF beside LF, or a lone CR): DuckDB's CSV reader takes
+    #: one line end per file, so such a file it cannot read is read from a copy with LF line ends.
+    mixed_line_ends: bool = False
 
 
 def inspect_file(path: Path) -> FileFacts:
@@ -126,7 +129,23 @@ def inspect_file(path: Path) -> FileFacts:
         has_c1_bytes=has_c1,
         has_control_bytes=has_control,
         ends_with_line_end=last in (b"", b"\n", b"\r"),
+        mixed_line_ends=lone > 0 or 0 < crlf < line_feeds,
     )
+
+
+def with_lf_line_ends(source: Path, target: Path) -> Path:
+    """Copy ``source`` to ``target`` with every line end (CR LF, lone CR) written as LF; the lines stay
+    the lines Python's universal newlines see (a lone CR ends one)."""
+    carry = b""
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while chunk := reader.read(CHUNK_SIZE):
+            chunk = carry + chunk
+            carry = b"\r" if chunk.endswith(b"\r") else b""  # its LF may start the next chunk
+            if carry:
+                chunk = chunk[:-1]
+            writer.write(chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        writer.write(b"\n" if carry else b"")
+    return target
 
 
 def _tail(handle, size: int) -> bytes:

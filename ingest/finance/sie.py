@@ -19,8 +19,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, Inexact, InvalidOperation
 from pathlib import Path
+from typing import TextIO
 
 PC8 = "cp437"
 """Python codec of ``#FORMAT PC8`` (IBM PC 8-bit, codepage 437), the encoding SIE 4 prescribes."""
@@ -40,7 +41,13 @@ _QUANTITY = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _DATE = re.compile(r"\d{8}")
 _PERIOD = re.compile(r"(\d{4})(0[1-9]|1[0-2])")
 _INTEGER = re.compile(r"[+-]?\d+")
+#: Digits an integer field (flag, SIE type, year index) may have: Python refuses to convert a string of
+#: more than 4300 digits to an int (ValueError), and no such field is near even 18.
+_MAX_INTEGER_DIGITS = 18
 _SNIFF_BYTES = 4096
+#: Sums of amounts are exact whatever their digits: Python's default context rounds at 28 digits,
+#: which would let a voucher of large amounts "balance" (or not) by rounding.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation, Inexact])
 
 # Kinds of problem, as the per-kind cap counts them and the closing "not listed" problem names them.
 _MALFORMED = "malformed record"
@@ -55,6 +62,10 @@ _NO_FLAG = "no #FLAGGA first"
 _SIE_TYPE = "#SIETYP not 4"
 _FORMAT = "#FORMAT not PC8"
 _CAPPED = "problems not listed"
+_LONG = "line too long"
+#: The longest line read (a record is a few hundred characters; a runaway line is skipped, not read
+#: whole: its tokens would take some 80 times its size in memory).
+MAX_LINE_CHARS = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +198,24 @@ def _voucher_label(series: str, number: str) -> str:
 # --- fields -------------------------------------------------------------------------------------
 
 
+def _bounded_lines(handle: TextIO) -> Iterator[str | None]:
+    """The file's lines as Python reads them; None for a line over :data:`MAX_LINE_CHARS`, whose
+    rest is skipped a block at a time (never held whole)."""
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        if len(line) <= MAX_LINE_CHARS or line.endswith(("\n", "\r")):
+            yield line
+            continue
+        while (rest := handle.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+            pass
+        yield None
+
+
 def _tokenize(line: str) -> list[Field]:
     """Split a record line into fields: texts (quotes removed, ``\\"`` unescaped) and object lists."""
     fields: list[Field] = []
     group: list[str] | None = None
-    for quoted, brace, bare, stray in _TOKEN.findall(line):
+    for match in _TOKEN.finditer(line):  # lazily: a runaway line stops at its first broken token
+        quoted, brace, bare, stray = match.groups()
         if stray:
             raise _FieldError("unterminated quoted string (a '\"' without its closing '\"')")
         if brace == "{":
@@ -241,9 +265,9 @@ def _object_list(fields: list[Field], index: int) -> Objects:
 def _amount(text: str) -> Decimal:
     match = _AMOUNT.fullmatch(text)
     if match is None:
-        raise _FieldError(f"amount '{text}' is not a number (decimal point, e.g. -1500.00)", _BAD_AMOUNT)
+        raise _FieldError(f"amount '{_shown(text)}' is not a number (decimal point, e.g. -1500.00)", _BAD_AMOUNT)
     if match.group(1) and len(match.group(1)) > 2:
-        raise _FieldError(f"amount '{text}' has more than 2 decimals", _BAD_AMOUNT)
+        raise _FieldError(f"amount '{_shown(text)}' has more than 2 decimals", _BAD_AMOUNT)
     return Decimal(text)
 
 
@@ -251,7 +275,7 @@ def _quantity(text: str | None) -> Decimal | None:
     if text is None:
         return None
     if not _QUANTITY.fullmatch(text):
-        raise _FieldError(f"quantity '{text}' is not a number", _BAD_AMOUNT)
+        raise _FieldError(f"quantity '{_shown(text)}' is not a number", _BAD_AMOUNT)
     return Decimal(text)
 
 
@@ -261,7 +285,7 @@ def _date(text: str) -> dt.date:
             return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             pass
-    raise _FieldError(f"'{text}' is not a valid date (YYYYMMDD)", _BAD_DATE)
+    raise _FieldError(f"'{_shown(text)}' is not a valid date (YYYYMMDD)", _BAD_DATE)
 
 
 def _optional_date(text: str | None) -> dt.date | None:
@@ -270,14 +294,21 @@ def _optional_date(text: str | None) -> dt.date | None:
 
 def _period(text: str) -> str:
     if not _PERIOD.fullmatch(text):
-        raise _FieldError(f"'{text}' is not a valid period (YYYYMM, month 01-12)", _BAD_DATE)
+        raise _FieldError(f"'{_shown(text)}' is not a valid period (YYYYMM, month 01-12)", _BAD_DATE)
     return text
 
 
 def _integer(text: str, what: str) -> int:
     if not _INTEGER.fullmatch(text):
-        raise _FieldError(f"the {what} '{text}' is not an integer")
+        raise _FieldError(f"the {what} '{_shown(text)}' is not an integer")
+    if len(text.lstrip("+-")) > _MAX_INTEGER_DIGITS:
+        raise _FieldError(f"the {what} '{_shown(text)}' has more than {_MAX_INTEGER_DIGITS} digits")
     return int(text)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A field as a problem quotes it: a runaway field (a line of 100 000 digits) is cut."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 # --- the reader ---------------------------------------------------------------------------------
@@ -340,7 +371,10 @@ class SieReader:
         self._reset()
         last = 0
         with self.path.open(encoding=self.encoding or PC8) as handle:
-            for last, raw in enumerate(handle, start=1):
+            for last, raw in enumerate(_bounded_lines(handle), start=1):
+                if raw is None:
+                    self._report(_LONG, last, f"the line is longer than {MAX_LINE_CHARS:,} characters (not read)")
+                    continue
                 voucher = self._line(raw.strip(), last)
                 if voucher is not None:
                     yield voucher
@@ -427,7 +461,7 @@ class SieReader:
             if label in TRANSACTION_LABELS:
                 self._open.amounts_known = False
         voucher = self._open.label if self._open else None
-        self._report(error.kind, number, f"{label}: {error.rule}", voucher)
+        self._report(error.kind, number, f"{_shown(label)}: {error.rule}", voucher)
 
     def _record(self, label: str, fields: list[Field], number: int) -> SieVoucher | None:
         voucher = self._open
@@ -440,7 +474,8 @@ class SieReader:
             return None
         handler = self._handlers.get(label)
         if handler is None:
-            self.header.unknown_labels[label] = self.header.unknown_labels.get(label, 0) + 1
+            shown = _shown(label)
+            self.header.unknown_labels[shown] = self.header.unknown_labels.get(shown, 0) + 1
             return None
         if voucher is not None:
             self._close_unfinished(number, label)
@@ -522,7 +557,7 @@ class SieReader:
         for transaction in voucher.transactions:
             period = self._periods.get(transaction.date) or self._period_of(transaction.date)
             key = (transaction.account, period)
-            self._period_sums[key] = self._period_sums.get(key, Decimal(0)) + transaction.amount
+            self._period_sums[key] = _EXACT.add(self._period_sums.get(key, Decimal(0)), transaction.amount)
             self._voucher_periods.add(period)
         return SieVoucher(
             voucher.series,
@@ -584,7 +619,7 @@ class SieReader:
         except _FieldError:
             voucher.amounts_known = False
             raise
-        voucher.total += amount
+        voucher.total = _EXACT.add(voucher.total, amount)
         if self.header.accounts and account not in self.header.accounts:
             raise _FieldError(f"account {account} is not declared by a #KONTO record", _UNDECLARED)
         date = _optional_date(_optional(fields, rest + 1)) or voucher.date
