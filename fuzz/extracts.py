@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 from fuzz.engine import require
 from fuzz.mutations import mutated
 from fuzz.sie import Profile, SieCase, sie_cases
+from ingest.hr import sick_leave
 
 REGION = "0013"
 ORGANISATION = (
@@ -235,21 +236,9 @@ def _date_text(day: dt.date, compact: bool) -> str:
 
 # -- valid tables -----------------------------------------------------------------------------------
 
-SICK_HEADER = [
-    "Personnummer",
-    "Anställningsnummer",
-    "Ansvar",
-    "Period",
-    "Anställningsform",
-    "Anställd från",
-    "Anställd till",
-    "Ordinarie timmar",
-    "Sjuktimmar",
-    "Sjuktimmar dag 1-14",
-    "Sjuktimmar dag 15-59",
-    "Sjuktimmar dag 60-",
-]
-EMPLOYMENT_FORMS = ("Månadsavlönad", "Timavlönad med schema", "Timavlönad utan schema", "Uppdragstagare")
+#: The payroll contract's columns (the split layout) and employment forms, from the contract's code.
+SICK_HEADER = [f.header for f in sick_leave.FIELDS if f.name != "spell_start_date"]
+EMPLOYMENT_FORMS = tuple(form.capitalize() for form in sick_leave.EMPLOYMENT_TYPES)
 
 
 @st.composite
