@@ -413,6 +413,7 @@ def publish(settings: Settings, run_id: str, gate_result: GateResult) -> Publish
 
     with _publish_lock(published_dir):
         _remove_stale_temp_dirs(published_dir)
+        _finish_switch(published_dir)
         final = published_dir / run_id
         if _never_current(published_dir, final):
             # a publisher killed between the rename and the switch: the snapshot never was current
@@ -437,8 +438,10 @@ def publish(settings: Settings, run_id: str, gate_result: GateResult) -> Publish
             renamed = True
             _fsync_dir(published_dir)
             switched = True  # set first: a failure inside the swap must still restore `current`
-            _point_current(published_dir, run_id)
+            # current.json first, then the link: a kill between the two leaves both naming whole
+            # snapshots, current.json the newer, and the next publish finishes the switch
             _write_current_json(published_dir, run_id, final, manifest["published_at"])
+            _point_current(published_dir, run_id)
         except BaseException as error:
             _roll_back(published_dir, tmp, final if renamed else None, switched, previous, previous_json)
             if isinstance(error, PublishError) or not isinstance(error, Exception):
@@ -483,13 +486,32 @@ def _roll_back(
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _json_run_id(published_dir: Path) -> str | None:
+    try:
+        return json.loads((published_dir / CURRENT_JSON).read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _finish_switch(published_dir: Path) -> None:
+    """A publish killed between writing current.json and moving the link left current.json naming
+    the newer, whole snapshot: point the link there too."""
+    named, linked = _json_run_id(published_dir), current_run_id(published_dir)
+    if not named or named == linked or not (published_dir / named / MANIFEST).is_file():
+        return
+    if linked is None or _published_at(published_dir / named)[0] > _published_at(published_dir / linked)[0]:
+        log.warning("current.json names %s but current points at %s: finishing that switch", named, linked)
+        _point_current(published_dir, named)
+
+
 def _never_current(published_dir: Path, snapshot: Path) -> bool:
-    """Whether ``snapshot`` was renamed into place but never made current: it is not current, and it
-    is newer than the current one (a later publish replaces; an earlier one was replaced)."""
+    """Whether ``snapshot`` was renamed into place but never made current: neither the link nor
+    current.json names it, and it is newer than the current one (a later publish replaces; an earlier
+    one was replaced)."""
     if snapshot.is_symlink() or not snapshot.is_dir():
         return False
     current = current_run_id(published_dir)
-    if current == snapshot.name:
+    if snapshot.name in (current, _json_run_id(published_dir)):
         return False
     if current is None or not (published_dir / current).is_dir():
         return True

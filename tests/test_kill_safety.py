@@ -10,6 +10,7 @@ promises; the figures of a run are printed (``-s``) and asserted.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -226,6 +227,7 @@ def test_publish_killed_at_random_moments_always_leaves_a_whole_current_snapshot
     }
     rng = random.Random(11)
     seen = []
+    switches_cut = 0
     for _ in range(PUBLISH_KILLS):
         start = int(resolve_current(settings.published_dir).run_id.removeprefix("run-")) + 1
         process = subprocess.Popen(
@@ -238,8 +240,16 @@ def test_publish_killed_at_random_moments_always_leaves_a_whole_current_snapshot
         snapshot = resolve_current(settings.published_dir)
         tables = {table: _parquet(snapshot.parquet(table)) for table in BASE_ROWS}
         assert problems(snapshot.run_id, tables, snapshot.manifest) == []
-        pointer = (settings.published_dir / "current.json").read_text(encoding="utf-8")
-        assert f'"run_id": "{snapshot.run_id}"' in pointer
+        # current.json is written just before the link moves: it names the same snapshot, or (a kill
+        # between the two) the next one, whole as well, whose switch the next publish finishes
+        named = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))["run_id"]
+        assert named == snapshot.run_id or int(named.removeprefix("run-")) > int(snapshot.run_id.removeprefix("run-"))
+        named_manifest = json.loads((settings.published_dir / named / "manifest.json").read_text(encoding="utf-8"))
+        named_tables = {
+            table: _parquet(settings.published_dir / named / "parquet" / f"{table}.parquet") for table in BASE_ROWS
+        }
+        assert problems(named, named_tables, named_manifest) == []
+        switches_cut += named != snapshot.run_id
         with duckdb.connect(str(snapshot.path / "marts.duckdb"), read_only=True) as connection:
             assert connection.execute("select distinct snapshot_run from marts.kpi_indicator_values").fetchall() == [
                 (snapshot.run_id,)
@@ -248,5 +258,10 @@ def test_publish_killed_at_random_moments_always_leaves_a_whole_current_snapshot
     last = int(seen[-1].removeprefix("run-")) + 1
     publish_run(settings, last)  # the next publish recovers: a killed one's leftovers do not stand in its way
     assert resolve_current(settings.published_dir).run_id == f"run-{last:03d}"
+    named = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))["run_id"]
+    assert named == f"run-{last:03d}", "the link and current.json agree again"
     assert not [p for p in settings.published_dir.iterdir() if p.name.startswith(".tmp-")]
-    print(f"\npublish kill trials: {PUBLISH_KILLS} SIGKILLs of a publisher; current after each: {seen}")
+    print(
+        f"\npublish kill trials: {PUBLISH_KILLS} SIGKILLs of a publisher; current after each: {seen}; "
+        f"{switches_cut} cut between current.json and the link"
+    )

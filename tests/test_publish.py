@@ -190,10 +190,10 @@ def test_a_publish_killed_between_rename_and_switch_is_published_again(
     publish(settings, "run-1", gate_result(settings, "run-1"))
     change_build(settings)
 
-    def killed(published_dir: Path, run_id: str) -> None:
-        raise KeyboardInterrupt  # SIGKILL after the rename: no rollback runs
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt  # SIGKILL after the rename, before the switch: no rollback runs
 
-    monkeypatch.setattr(snapshot, "_point_current", killed)
+    monkeypatch.setattr(snapshot, "_write_current_json", killed)
     monkeypatch.setattr(snapshot, "_roll_back", lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
         publish(settings, "run-2", gate_result(settings, "run-2"))
@@ -355,3 +355,31 @@ def test_swedish_number_format() -> None:
     assert format_number(1234, 0) == "1 234"
     assert format_number(-2.25, 2) == "-2,25"
     assert format_number(-0.01, 1) == "0,0"
+
+
+def test_a_publish_killed_between_current_json_and_the_link_is_finished_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import publish.snapshot as snapshot
+
+    settings = make_settings(tmp_path)
+    build_marts(settings)
+    publish(settings, "run-1", gate_result(settings, "run-1"))
+    change_build(settings)
+    real_point = snapshot._point_current
+
+    def killed(published_dir: Path, run_id: str) -> None:
+        raise KeyboardInterrupt  # SIGKILL after current.json, before the link: no rollback runs
+
+    monkeypatch.setattr(snapshot, "_point_current", killed)
+    monkeypatch.setattr(snapshot, "_roll_back", lambda *args: None)
+    with pytest.raises(KeyboardInterrupt):
+        publish(settings, "run-2", gate_result(settings, "run-2"))
+    assert current_target(settings) == "run-1"
+    assert json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))["run_id"] == "run-2"
+    monkeypatch.setattr(snapshot, "_point_current", real_point)
+    monkeypatch.undo()
+
+    publish(settings, "run-3", gate_result(settings, "run-3"))  # finishes run-2's switch, then its own
+    assert current_target(settings) == "run-3"
+    assert (settings.published_dir / "run-2" / "manifest.json").is_file(), "a snapshot current.json named stays"
