@@ -26,6 +26,7 @@ _NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
 _TAIL_BYTES = 1 << 16
 #: bytes.translate deletes every byte but the C0 controls other than tab, line feed and carriage
 #: return, and DEL: what is left are bytes no text cell should hold (a NUL from a broken export).
+_COMMON = bytes(b for b in range(256) if not (0x80 <= b <= 0x9F or (b < 0x20 and b not in (9, 10, 13)) or b == 0x7F))
 _NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (0x09, 0x0A, 0x0D)) or b == 0x7F))
 
 
@@ -79,11 +80,12 @@ def inspect_file(path: Path) -> FileFacts:
                 has_bom = chunk.startswith(UTF8_BOM)
                 head_bytes = chunk[:4]
                 first = False
-            if undefined_at is None and chunk.translate(None, _NOT_C1):
+            rare = chunk.translate(None, _COMMON)  # one pass: what is left is almost always nothing
+            if rare and undefined_at is None and rare.translate(None, _NOT_C1):
                 has_c1 = True
                 if found := _CP1252_UNDEFINED.search(chunk):
                     undefined_at = size + found.start()
-            if not has_control and chunk.translate(None, _NOT_CONTROL):
+            if rare and not has_control and rare.translate(None, _NOT_CONTROL):
                 has_control = True
             if is_utf8:
                 try:
