@@ -180,9 +180,9 @@ def test_publishing_the_same_run_twice_is_an_error(tmp_path: Path) -> None:
     assert current_target(settings) == "run-1"
 
 
-def test_a_publish_killed_between_rename_and_switch_is_published_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _run_2_killed_at(step: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """run-1 published, then run-2's publish killed (SIGKILL: no rollback) when it reaches ``step``
+    of publish.snapshot; the monkeypatches are undone."""
     import publish.snapshot as snapshot
 
     settings = make_settings(tmp_path)
@@ -191,14 +191,21 @@ def test_a_publish_killed_between_rename_and_switch_is_published_again(
     change_build(settings)
 
     def killed(*args: object) -> None:
-        raise KeyboardInterrupt  # SIGKILL after the rename, before the switch: no rollback runs
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(snapshot, "_write_current_json", killed)
+    monkeypatch.setattr(snapshot, step, killed)
     monkeypatch.setattr(snapshot, "_roll_back", lambda *args: None)
     with pytest.raises(KeyboardInterrupt):
         publish(settings, "run-2", gate_result(settings, "run-2"))
-    assert (settings.published_dir / "run-2" / "manifest.json").is_file() and current_target(settings) == "run-1"
     monkeypatch.undo()
+    return settings
+
+
+def test_a_publish_killed_between_rename_and_switch_is_published_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _run_2_killed_at("_write_current_json", tmp_path, monkeypatch)  # after the rename
+    assert (settings.published_dir / "run-2" / "manifest.json").is_file() and current_target(settings) == "run-1"
 
     again = publish(settings, "run-2", gate_result(settings, "run-2"))  # the task's retry
     assert current_target(settings) == "run-2" and again.manifest["row_counts"]["kpi_indicator_values"] == 10
@@ -360,25 +367,9 @@ def test_swedish_number_format() -> None:
 def test_a_publish_killed_between_current_json_and_the_link_is_finished_by_the_next(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import publish.snapshot as snapshot
-
-    settings = make_settings(tmp_path)
-    build_marts(settings)
-    publish(settings, "run-1", gate_result(settings, "run-1"))
-    change_build(settings)
-    real_point = snapshot._point_current
-
-    def killed(published_dir: Path, run_id: str) -> None:
-        raise KeyboardInterrupt  # SIGKILL after current.json, before the link: no rollback runs
-
-    monkeypatch.setattr(snapshot, "_point_current", killed)
-    monkeypatch.setattr(snapshot, "_roll_back", lambda *args: None)
-    with pytest.raises(KeyboardInterrupt):
-        publish(settings, "run-2", gate_result(settings, "run-2"))
+    settings = _run_2_killed_at("_point_current", tmp_path, monkeypatch)  # after current.json
     assert current_target(settings) == "run-1"
     assert json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))["run_id"] == "run-2"
-    monkeypatch.setattr(snapshot, "_point_current", real_point)
-    monkeypatch.undo()
 
     publish(settings, "run-3", gate_result(settings, "run-3"))  # finishes run-2's switch, then its own
     assert current_target(settings) == "run-3"
