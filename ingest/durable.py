@@ -66,7 +66,7 @@ def sweep_stale_temporaries(root: Path) -> list[Path]:
     for directory, _, files in os.walk(root, followlinks=False):
         for name in files:
             path = Path(directory) / name
-            if name.startswith(".") and name.endswith(".tmp") and is_stale(path):
+            if is_stale(path):
                 try:
                     path.unlink()
                 except FileNotFoundError:

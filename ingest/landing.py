@@ -107,13 +107,13 @@ def scan_landing(settings: Settings, sources: dict[str, Source]) -> tuple[list[L
             continue
         entries: list[tuple[int, str, Landed]] = []
         for path, stat in _walk(folder):
-            entries.append((stat.st_mtime_ns if stat else 0, path.name, _classify(source, path, stat, now, notes)))
+            entries.append((stat.st_mtime_ns, path.name, _classify(source, path, stat, now, notes)))
         entries.sort(key=lambda entry: entry[:2])
         found += [landed for _, _, landed in entries if landed is not None]
     return found, notes
 
 
-def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result | None]]:
+def _walk(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
     """Every entry below ``folder`` that is not a folder, with its own ``lstat`` (links not followed)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
@@ -240,8 +240,8 @@ def refuse(landed: Landed, settings: Settings, ledger: Ledger) -> Delivery:
         path.unlink(missing_ok=True)
         reason += "; removed from landing, nothing else touched"
     else:
-        folder = settings.quarantine_dir / source.name / region_id
-        stored = _move(path, folder / stored_name(f"refused-{uuid.uuid4().hex[:8]}", path.name))
+        prefix = f"refused-{uuid.uuid4().hex[:8]}"
+        stored = _move(path, _stored(settings.quarantine_dir, source, region_id, prefix, path.name))
     log.warning("%s: refused (%s)", path, reason)
     return ledger.record_refused(source=source.name, region_id=region_id, path=path, reason=reason, stored_path=stored)
 
@@ -313,8 +313,7 @@ def _ingest_claimed(path: Path, source: Source, settings: Settings, ledger: Ledg
         return unmoved
     earlier = ledger.find(source.name, region_id, sha256)
     if earlier is not None and earlier.status != "loading":
-        name = stored_name(f"duplicate-{uuid.uuid4().hex[:8]}", path.name)
-        stored = settings.archive_dir / source.name / region_id / name
+        stored = _stored(settings.archive_dir, source, region_id, f"duplicate-{uuid.uuid4().hex[:8]}", path.name)
         delivery = ledger.record_duplicate(original=earlier, path=path, stored_path=stored, size_bytes=size)
         _move(path, stored)
         log.info("%s: duplicate of delivery %s, nothing loaded", path.name, earlier.seq)
@@ -338,8 +337,8 @@ def _ingest_claimed(path: Path, source: Source, settings: Settings, ledger: Ledg
     except ContractViolation as violation:
         return _quarantine(path, source, region_id, delivery, violation.violations, settings, ledger)
     except NoDataRows:
-        _discard_raw(settings, source, region_id, delivery)
-        stored = settings.archive_dir / source.name / region_id / stored_name(f"{delivery.seq:06d}", path.name)
+        _discard_raw(settings, delivery)
+        stored = _stored(settings.archive_dir, source, region_id, f"{delivery.seq:06d}", path.name)
         reason = "a header and no data rows: nothing replaced"
         finished = ledger.finish(delivery.seq, status="empty", stored_path=stored, rows=0, reason=reason)
         _move(path, stored)
@@ -357,7 +356,7 @@ def _ingest_claimed(path: Path, source: Source, settings: Settings, ledger: Ledg
         )
         return _quarantine(path, source, region_id, delivery, [violation], settings, ledger)
 
-    stored = settings.archive_dir / source.name / region_id / stored_name(f"{delivery.seq:06d}", path.name)
+    stored = _stored(settings.archive_dir, source, region_id, f"{delivery.seq:06d}", path.name)
     reason = f"ignored columns: {', '.join(ignored)}" if ignored else None
     finished = ledger.finish(
         delivery.seq, status="loaded", stored_path=stored, periods=periods, rows=rows, reason=reason
@@ -392,15 +391,13 @@ def recover(settings: Settings, ledger: Ledger) -> None:
     loaded. Deliveries another process is ingesting right now are left alone."""
     for root in (settings.raw_dir, settings.archive_dir, settings.quarantine_dir, settings.warehouse_dir / "tmp"):
         sweep_stale_temporaries(root)
-    sources = registry()
     for delivery in ledger.unfinished():
-        if Path(delivery.original_path).exists() or os.path.lexists(delivery.original_path):
+        if os.path.lexists(delivery.original_path):
             continue
         reason = "the file left landing before its ingest finished (a crash, a kill, or by hand); nothing loaded"
         if ledger.withdraw(delivery.seq, reason):
             log.warning("delivery %s (%s): withdrawn: %s", delivery.seq, delivery.file_name, reason)
-            if delivery.source in sources:
-                _discard_raw(settings, sources[delivery.source], delivery.region_id, delivery)
+            _discard_raw(settings, delivery)
     raw_files = {}
     if settings.raw_dir.is_dir():
         for path in settings.raw_dir.glob("*/*/*.parquet"):
@@ -417,9 +414,15 @@ def recover(settings: Settings, ledger: Ledger) -> None:
 _RAW_NAME = re.compile(r"^(?P<seq>\d{6,})_[0-9a-f]{12}\.parquet$")
 
 
-def _discard_raw(settings: Settings, source: Source, region_id: str, delivery: Delivery) -> None:
+def _discard_raw(settings: Settings, delivery: Delivery) -> None:
     """Remove a raw file written for a delivery that did not load (written before a kill, say)."""
-    raw_path(settings, source.name, region_id, delivery).unlink(missing_ok=True)
+    raw_path(settings, delivery.source, delivery.region_id, delivery).unlink(missing_ok=True)
+
+
+def _stored(root: Path, source: Source, region_id: str, prefix: str, name: str) -> Path:
+    """Where a delivered file is kept under ``root`` (archive or quarantine): ``<source>/<region>/``
+    and its :func:`stored_name`."""
+    return root / source.name / region_id / stored_name(prefix, name)
 
 
 def stored_name(prefix: str, name: str) -> str:
@@ -555,8 +558,8 @@ def _quarantine(
     ledger: Ledger,
 ) -> Delivery:
     """Reports first, then the ledger, then the file: a kill on the way leaves the file in landing."""
-    _discard_raw(settings, source, region_id, delivery)
-    stored = settings.quarantine_dir / source.name / region_id / stored_name(f"{delivery.seq:06d}", path.name)
+    _discard_raw(settings, delivery)
+    stored = _stored(settings.quarantine_dir, source, region_id, f"{delivery.seq:06d}", path.name)
     stored.parent.mkdir(parents=True, exist_ok=True)
     rules = sorted({v.rule for v in violations})
     lines = [

@@ -50,7 +50,7 @@ import regionkpi
 from expectations.gate import MARTS_SCHEMA, TABLE, GateResult, marts_fingerprint
 from publish.fsio import fsync_dir as _fsync_dir
 from publish.fsio import fsync_tree as _fsync_tree
-from regionkpi.settings import ConfigurationError, Settings
+from regionkpi.settings import ConfigurationError, Settings, env_number
 
 log = logging.getLogger(__name__)
 
@@ -152,16 +152,7 @@ def code_version(root: Path) -> tuple[str, str]:
 
 def keep_snapshots(env: dict[str, str] | None = None) -> int:
     """How many snapshots to keep (``REGIONKPI_KEEP_SNAPSHOTS``, default 10, at least 1)."""
-    raw = (os.environ if env is None else env).get(KEEP_ENV, "").strip()
-    if not raw:
-        return DEFAULT_KEEP
-    try:
-        keep = int(raw)
-    except ValueError:
-        keep = 0
-    if keep < 1:
-        raise ConfigurationError(f"{KEEP_ENV} must be a whole number of at least 1, not {raw!r}")
-    return keep
+    return int(env_number(os.environ if env is None else env, KEEP_ENV, DEFAULT_KEEP, minimum=1))
 
 
 @contextmanager
@@ -179,16 +170,7 @@ def snapshot_grace_seconds(env: dict[str, str] | None = None) -> float:
     """How long a replaced snapshot stays on disk at least (``REGIONKPI_SNAPSHOT_GRACE_SECONDS``,
     default 3600, 0 or more), whatever ``REGIONKPI_KEEP_SNAPSHOTS`` says: readers that resolved it
     just before a publish must be able to finish."""
-    raw = (os.environ if env is None else env).get(GRACE_ENV, "").strip()
-    if not raw:
-        return DEFAULT_GRACE_SECONDS
-    try:
-        grace = float(raw)
-    except ValueError:
-        grace = -1.0
-    if not grace >= 0 or grace == float("inf"):
-        raise ConfigurationError(f"{GRACE_ENV} must be a number of seconds, 0 or more, not {raw!r}")
-    return grace
+    return float(env_number(os.environ if env is None else env, GRACE_ENV, DEFAULT_GRACE_SECONDS, whole=False))
 
 
 def current_run_id(published_dir: Path) -> str | None:

@@ -7,6 +7,7 @@ whole run at a temporary directory, and so Airflow tasks and the CLI resolve the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,18 +128,21 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         allow_dev_key=env.get("REGIONKPI_ALLOW_DEV_KEY", "") in {"1", "true", "yes"},
         duckdb_memory_limit=env.get("REGIONKPI_DUCKDB_MEMORY_LIMIT") or "512MB",
         ingest_memory_limit=env.get("REGIONKPI_INGEST_MEMORY_LIMIT") or "384MB",
-        archive_max_expanded_mb=_positive_int(env, "REGIONKPI_ARCHIVE_MAX_EXPANDED_MB", 1024),
+        archive_max_expanded_mb=int(env_number(env, "REGIONKPI_ARCHIVE_MAX_EXPANDED_MB", 1024, minimum=1)),
     )
 
 
-def _positive_int(env: dict[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    if not value:
+def env_number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0, whole: bool = True) -> float:
+    """The number setting ``name`` (``default`` when unset or empty): a whole number, or with
+    ``whole=False`` any finite number, of at least ``minimum``; anything else is refused by name."""
+    raw = env.get(name, "").strip()
+    if not raw:
         return default
     try:
-        number = int(value)
+        value: float | None = int(raw) if whole else float(raw)
     except ValueError:
-        number = 0
-    if number <= 0:
-        raise ConfigurationError(f"{name} must be a positive whole number, not {value!r}")
-    return number
+        value = None
+    if value is None or not minimum <= value < float("inf"):  # NaN fails the comparison too
+        kind = "a whole number" if whole else "a number"
+        raise ConfigurationError(f"{name} must be {kind} of at least {minimum:g}, not {raw!r}")
+    return value
