@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ class Settings:
     quarantine_dir: Path
     archive_dir: Path
     dbt_project_dir: Path
-    pseudonym_key: str | None
+    pseudonym_key: str | None = field(repr=False)
     allow_dev_key: bool
     #: DuckDB's memory cap for dbt and the gate (it spills to disk beyond it).
     duckdb_memory_limit: str = "512MB"
@@ -46,6 +46,18 @@ class Settings:
     #: The most an archive delivery (a GTFS zip) may expand to, in MB, checked from its directory
     #: before any member is read: a small zip that unpacks to gigabytes is refused, not unpacked.
     archive_max_expanded_mb: int = 1024
+    #: Where the delivery ledger lives: unset, the SQLite file ``warehouse/deliveries/ledger.sqlite``
+    #: (one machine); ``postgresql://user:password@host:5432/db`` for several workers (the Celery
+    #: deployment: docs/deployment.md). Not shown in a repr: it may hold a password.
+    ledger_url: str | None = field(default=None, repr=False)
+    #: PostgreSQL serving of the published marts (docs/bi.md): unset, publish writes files only; set,
+    #: every publish also loads the marts into ``serving_schema`` of this database, as the role in the
+    #: URL (the serving schema's owner).
+    serving_url: str | None = field(default=None, repr=False)
+    serving_schema: str = "marts"
+    #: The read-only role BI tools log in as (created by ``regionkpi serving setup``).
+    bi_user: str = "regionkpi_bi"
+    bi_password: str | None = field(default=None, repr=False)
 
     # Derived locations -------------------------------------------------------------------------
     @property
@@ -129,6 +141,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         duckdb_memory_limit=env.get("REGIONKPI_DUCKDB_MEMORY_LIMIT") or "512MB",
         ingest_memory_limit=env.get("REGIONKPI_INGEST_MEMORY_LIMIT") or "384MB",
         archive_max_expanded_mb=int(env_number(env, "REGIONKPI_ARCHIVE_MAX_EXPANDED_MB", 1024, minimum=1)),
+        ledger_url=env.get("REGIONKPI_LEDGER_URL") or None,
+        serving_url=env.get("REGIONKPI_SERVING_URL") or None,
+        serving_schema=env.get("REGIONKPI_SERVING_SCHEMA") or "marts",
+        bi_user=env.get("REGIONKPI_BI_USER") or "regionkpi_bi",
+        bi_password=env.get("REGIONKPI_BI_PASSWORD") or None,
     )
 
 
