@@ -164,18 +164,14 @@ def _dag_tests(settings: Settings, dag_ids: tuple[str, ...], logical_date: str, 
         )
 
 
-#: The Airflow pools the DAGs use (regionkpi.orchestration): one dbt writer, one ingest at a time.
-POOLS = {
-    "dbt_duckdb_writer": {"slots": 1, "description": "one writer of build.duckdb at a time"},
-    "regionkpi_ingest": {"slots": 1, "description": "one ingest at a time (shared delivery ledger)"},
-}
+#: The Airflow pools the DAGs use (regionkpi.orchestration): one dbt writer, a few ingests at once.
+#: The same file is imported by the deployment's airflow-init (docs/deployment.md).
+POOLS_FILE = Path(__file__).resolve().parents[1] / "deploy" / "pools.json"
 
 
 def import_pools(settings: Settings) -> None:
-    """Create :data:`POOLS` in the embedded Airflow (its metadata database must be migrated)."""
-    pools_file = Path(airflow_env(settings)["AIRFLOW_HOME"]) / "pools.json"
-    pools_file.write_text(json.dumps(POOLS, indent=2), encoding="utf-8")
-    airflow(settings, "pools", "import", str(pools_file), log_name="airflow_pools")
+    """Create the pools of :data:`POOLS_FILE` in the embedded Airflow (its metadata database must be migrated)."""
+    airflow(settings, "pools", "import", str(POOLS_FILE), log_name="airflow_pools")
 
 
 def run_demo(settings: Settings, echo: Echo) -> int:

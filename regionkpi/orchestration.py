@@ -21,8 +21,10 @@ OWNER = "regionkpi"
 
 #: One writer of build.duckdb at a time, across DAGs (the Cosmos dbt tasks run in this pool).
 DBT_POOL = "dbt_duckdb_writer"
-#: One ingest at a time, across the ingest DAGs: they share the delivery ledger and the organisation
-#: extract every domain depends on.
+#: The ingest tasks of every DAG, capped (deploy/pools.json: about 1 GB each). Ingests of different
+#: sources run in parallel, on one worker or several: each landing file is claimed by one ingest, the
+#: same content by one ingest at a time, and an ingest waits for the organisation file another one
+#: is loading before it checks its own files against it (ingest/landing.py).
 INGEST_POOL = "regionkpi_ingest"
 
 START_DATE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
