@@ -29,7 +29,6 @@ import datetime as dt
 import json
 import logging
 import os
-import sqlite3
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -329,26 +328,23 @@ class GateInputs:
     ridership: dict[str, pd.DataFrame]
 
 
-def read_expected_periods(ledger_path: Path, source: str, status: str) -> set[tuple[str, str]]:
-    """(region_id, 'YYYY-MM') of every delivery of ``source`` with ``status`` in the delivery ledger."""
-    if not ledger_path.exists():
-        raise GateError(
-            f"no delivery ledger at {ledger_path}: the gate needs it to know which regions and months must be published"
-        )
-    uri = f"{ledger_path.resolve().as_uri()}?mode=ro"
+def read_expected_periods(settings: Settings, source: str, status: str) -> set[tuple[str, str]]:
+    """(region_id, 'YYYY-MM') of every delivery of ``source`` with ``status`` in the delivery ledger
+    (read only: the gate never creates a ledger)."""
+    from ingest.ledger import LedgerMissing, backend_errors, open_ledger
+
     try:
-        with closing(sqlite3.connect(uri, uri=True)) as con:
-            rows = con.execute(
-                "select region_id, periods from deliveries where source = ? and status = ?", (source, status)
-            ).fetchall()
-    except sqlite3.Error as error:
-        raise GateError(f"cannot read the delivery ledger {ledger_path}: {error}") from error
-    expected: set[tuple[str, str]] = set()
-    for region_id, periods in rows:
-        for period in (periods or "").split(","):
-            if period.strip():
-                expected.add((str(region_id), period.strip()))
-    return expected
+        ledger = open_ledger(settings, create=False)
+    except LedgerMissing as missing:
+        raise GateError(f"{missing}: the gate needs it to know which regions and months must be published") from None
+    except backend_errors() as error:
+        raise GateError(f"cannot read the delivery ledger: {error}") from error
+    try:
+        return ledger.periods(source, status)
+    except backend_errors() as error:
+        raise GateError(f"cannot read the delivery ledger {ledger.where}: {error}") from error
+    finally:
+        ledger.close()
 
 
 # Frames to validate -------------------------------------------------------------------------------
@@ -720,7 +716,7 @@ def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | N
         settings.build_db_path, settings.raw_dir, memory_limit=settings.duckdb_memory_limit
     )
     spec = tolerances["expected_periods"]
-    expected = read_expected_periods(settings.ledger_path, spec["source"], spec["status"])
+    expected = read_expected_periods(settings, spec["source"], spec["status"])
     kept = int(tolerances["report"]["offending_rows_kept"])
 
     hr = df[df["indicator_id"].isin(inputs.hr_indicators)]

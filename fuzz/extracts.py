@@ -517,7 +517,7 @@ def check_ingest(workspace: Workspace, data: bytes, name: str, expected_rows: in
     import pyarrow.parquet as pq
 
     from ingest.landing import ingest_file, raw_path
-    from ingest.ledger import Ledger
+    from ingest.ledger import SqliteLedger
 
     settings = workspace.settings
     number = next(workspace.counter)
@@ -526,7 +526,7 @@ def check_ingest(workspace: Workspace, data: bytes, name: str, expected_rows: in
     path.write_bytes(data)
     ledger_dir = Path(tempfile.mkdtemp(prefix="ledger-", dir=workspace.root))
     try:
-        ledger = Ledger(ledger_dir / "ledger.sqlite")
+        ledger = SqliteLedger(ledger_dir / "ledger.sqlite")
         delivery = ingest_file(path, workspace.source, settings, ledger=ledger)
         require(delivery.status in STATUSES, "delivery ends loaded, quarantined or duplicate", repr(delivery))
         recorded = [d for d in ledger.deliveries(workspace.source) if d.seq == delivery.seq]

@@ -19,10 +19,11 @@ import logging
 import os
 import re
 import shutil
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from ingest.contract import ContractViolation, NoDataRows, Violation
 from ingest.durable import sweep_stale_temporaries, temporary_for
-from ingest.ledger import Delivery, Ledger
+from ingest.ledger import Delivery, Ledger, open_ledger
 from ingest.sources import Checked, Delivered, Source, arrow_schema, raw_columns, registry
 from ingest.textio import EncodingError, FileFacts, inspect_file
 from regionkpi.settings import Settings
@@ -50,7 +51,10 @@ class IngestReport:
     """What one scan did, per delivery; ``changed`` tells whether the raw layer changed."""
 
     deliveries: list[Delivery] = field(default_factory=list)
+    #: What was left in landing (an upload in progress, an unknown folder), each with its reason.
     skipped: list[str] = field(default_factory=list)
+    #: Files another ingest process took (it records them in the ledger).
+    taken: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.deliveries if d.status == status)
@@ -66,6 +70,7 @@ class IngestReport:
             f"{self.count('quarantined')} quarantined, {self.count('duplicate')} duplicate"
             + (f", {others}" if others else "")
             + (f"; {len(self.skipped)} left in landing (see log)" if self.skipped else "")
+            + (f"; {len(self.taken)} taken by another ingest" if self.taken else "")
         )
 
 
@@ -190,7 +195,26 @@ def ingest_landing(
             wanted.update(sources[name].depends_on)
         sources = {name: s for name, s in sources.items() if name in wanted}
     report = IngestReport()
-    ledger = Ledger(settings.ledger_path)
+    # An ingest of these sources waits for a file of theirs that another ingest holds (the HR and the
+    # finance DAG both load the organisation first): its own files are checked against it.
+    needed = {dependency for source in sources.values() for dependency in source.depends_on}
+    ledger = open_ledger(settings)
+    try:
+        _ingest_found(settings, sources, known, needed, ledger, report, progress)
+    finally:
+        ledger.close()
+    return report
+
+
+def _ingest_found(
+    settings: Settings,
+    sources: dict[str, Source],
+    known: dict[str, Source],
+    needed: set[str],
+    ledger: Ledger,
+    report: IngestReport,
+    progress: Callable[[int, int, Delivery], None] | None,
+) -> None:
     recover(settings, ledger)
     if settings.landing_dir.is_dir():
         for folder in sorted(p for p in settings.landing_dir.iterdir() if p.is_dir()):
@@ -210,10 +234,12 @@ def ingest_landing(
             delivery = refuse(landed, settings, ledger)
         else:
             try:
-                delivery = ingest_file(landed.path, landed.source, settings, ledger=ledger)
+                delivery = ingest_file(
+                    landed.path, landed.source, settings, ledger=ledger, wait=landed.source.name in needed
+                )
             except (FileBusy, FileNotFoundError) as busy:
                 note = str(busy) if isinstance(busy, FileBusy) else f"{landed.path}: ingested by another process"
-                report.skipped.append(note)
+                report.taken.append(note)
                 log.info(note)
                 continue
         report.deliveries.append(delivery)
@@ -250,18 +276,30 @@ class FileBusy(RuntimeError):
     """Another process is ingesting this file (it holds the file's lock): left to it."""
 
 
+#: How long an ingest waits for a file of a source it depends on (the organisation) that another
+#: ingest is loading, before it leaves that file to the other and goes on.
+DEPENDENCY_WAIT_SECONDS = 600.0
+
+
 @contextmanager
-def _claimed(path: Path) -> Iterator[None]:
+def _claimed(path: Path, *, wait: bool = False) -> Iterator[None]:
     """Hold the landing file's lock (``flock``, on the file itself, never through a link) while it is
     ingested: two ingests that scan the same folder (the HR and the finance DAG both ingest the
     organisation first) never take the same file. Raises :class:`FileBusy` when another process holds
-    it, and ``FileNotFoundError`` when it is gone (another process ingested it)."""
+    it, and ``FileNotFoundError`` when it is gone (another process ingested it). ``wait``: wait up to
+    :data:`DEPENDENCY_WAIT_SECONDS` for the other process first (it then has moved the file away:
+    ``FileNotFoundError``)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FileBusy(f"{path}: being ingested by another process; left to it") from None
+        deadline = time.monotonic() + (DEPENDENCY_WAIT_SECONDS if wait else 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise FileBusy(f"{path}: being ingested by another process; left to it") from None
+                time.sleep(0.2)
         if os.fstat(fd).st_ino != os.lstat(path).st_ino:  # taken (moved away) while we waited for it
             raise FileNotFoundError(path)
         yield
@@ -269,16 +307,22 @@ def _claimed(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None) -> Delivery:
+def ingest_file(
+    path: Path, source: Source | str, settings: Settings, *, ledger: Ledger | None = None, wait: bool = False
+) -> Delivery:
     """Ingest one delivered file. The region comes from its folder: ``<source>/<region_id>/<file>``.
 
     Whatever goes wrong with the file, it ends in the ledger as loaded, quarantined (with a report
     naming the broken rules, or the internal error), empty, duplicate or refused, and the next file
     goes on. The ledger is finished before the file leaves landing: a kill in between leaves the file
-    where it was, and the next ingest finishes its move (nothing is loaded twice)."""
+    where it was, and the next ingest finishes its move (nothing is loaded twice). ``wait``: when
+    another process is ingesting this file, wait for it (then ``FileNotFoundError``) rather than
+    raise :class:`FileBusy` at once."""
     if isinstance(source, str):
         source = registry()[source]
-    ledger = ledger or Ledger(settings.ledger_path)
+    if ledger is None:
+        with closing(open_ledger(settings)) as own:
+            return ingest_file(path, source, settings, ledger=own, wait=wait)
     path = Path(os.path.abspath(path))
     inside = Path(os.path.realpath(settings.landing_dir / source.name))
     if not Path(os.path.realpath(path.parent)).is_relative_to(inside):
@@ -287,7 +331,7 @@ def ingest_file(path: Path, source: Source | str, settings: Settings, *, ledger:
     landed = _classify(source, path, stat, stat.st_mtime, [])
     if landed is not None and landed.refusal is not None:
         return refuse(landed, settings, ledger)
-    with _claimed(path):
+    with _claimed(path, wait=wait):
         return _ingest_claimed(path, source, settings, ledger)
 
 
@@ -303,7 +347,22 @@ def _ingest_claimed(path: Path, source: Source, settings: Settings, ledger: Ledg
     except EncodingError as error:
         sha256, size = error.sha256, error.size_bytes
         facts, encoding, encoding_error = None, None, str(error)
+    with ledger.content_lock(source.name, region_id, sha256):  # the same content twice at once: one waits
+        return _ingest_content(path, source, settings, ledger, region_id, facts, encoding, encoding_error, sha256, size)
 
+
+def _ingest_content(
+    path: Path,
+    source: Source,
+    settings: Settings,
+    ledger: Ledger,
+    region_id: str,
+    facts: FileFacts | None,
+    encoding: str | None,
+    encoding_error: str | None,
+    sha256: str,
+    size: int,
+) -> Delivery:
     unmoved = ledger.last_finished(str(path), sha256)
     if unmoved is not None and unmoved.stored_path and not Path(unmoved.stored_path).exists():
         _move(path, Path(unmoved.stored_path))  # killed after the ledger, before the move: finish it

@@ -151,9 +151,9 @@ def cmd_show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.ledger import Ledger
+    from ingest.ledger import open_ledger
 
-    for d in Ledger(settings.ledger_path).deliveries(args.source):
+    for d in open_ledger(settings).deliveries(args.source):
         periods = f"{d.periods[0]}..{d.periods[-1]}" if d.periods else "-"
         _echo(
             f"{d.seq:>5} {d.status:<11} {d.source:<24} {d.region_id} {d.file_name:<40} {periods:<17} "

@@ -201,9 +201,9 @@ def run_demo(settings: Settings, echo: Echo) -> int:
         import_pools(settings)
         parsed.result()
 
-    from ingest.ledger import Ledger
+    from ingest.ledger import open_ledger
 
-    ledger = Ledger(settings.ledger_path)
+    ledger = open_ledger(settings)
     seen = {d.seq for d in ledger.deliveries()}
     ingest_dags = ("ingest_hr_sick_leave", "ingest_finance", "ingest_ridership", "ingest_goals")
     echo(f"3/5 airflow dags test, one after the other in one process: {', '.join(ingest_dags)}")

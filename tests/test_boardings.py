@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ingest.landing import ingest_file, ingest_landing
-from ingest.ledger import Ledger
+from ingest.ledger import open_ledger
 from ingest.ridership.boardings import BoardingSource
 from ingest.ridership.sample_gtfs import sample_feed, write_gtfs_sample, zip_members
 from regionkpi.settings import load_settings
@@ -83,7 +83,7 @@ def feed_warehouse(tmp_path_factory) -> Path:
 def deliver(settings, feed_warehouse):
     """A landing area where region 0006's sample GTFS feed is ingested; returns a file writer."""
     shutil.copytree(feed_warehouse, settings.warehouse_dir)
-    assert [d.status for d in Ledger(settings.ledger_path).deliveries("gtfs")] == ["loaded"]
+    assert [d.status for d in open_ledger(settings).deliveries("gtfs")] == ["loaded"]
 
     def deliver_file(name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
         return write(settings, name, text, encoding)
@@ -437,7 +437,7 @@ def test_a_violation_in_a_late_chunk_rejects_the_whole_file(settings, deliver):
         "feeds  [value: 556]"
     )
     assert_nothing_loaded(settings)  # no Parquet file, and no temporary file left behind
-    assert [d.status for d in Ledger(settings.ledger_path).deliveries(SOURCE)] == ["quarantined"]
+    assert [d.status for d in open_ledger(settings).deliveries(SOURCE)] == ["quarantined"]
 
 
 def test_every_row_keeps_its_line_and_a_broken_last_line_rejects_the_file(settings, deliver):
@@ -461,7 +461,7 @@ def test_a_day_and_its_redelivery_both_load_and_the_ledger_keeps_both(settings, 
     assert ingest_file(path, BoardingSource(), settings).status == "loaded"
     path = deliver("valideringar_2020-03-02.csv", VALIDATION_HEADER + first + second)  # the corrected day
     assert ingest_file(path, BoardingSource(), settings).status == "loaded"
-    deliveries = Ledger(settings.ledger_path).deliveries(SOURCE)
+    deliveries = open_ledger(settings).deliveries(SOURCE)
     assert [(d.file_name, d.status, d.rows, d.periods) for d in deliveries] == [
         ("valideringar_2020-03-02.csv", "loaded", 1, ("2020-03",)),
         ("valideringar_2020-03-02.csv", "loaded", 2, ("2020-03",)),

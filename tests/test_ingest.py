@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from ingest.landing import ingest_landing
-from ingest.ledger import Ledger
+from ingest.ledger import open_ledger
 from regionkpi.settings import ConfigurationError, load_settings
 from tests.extract_fixtures import MAN_1960, SICK_HEADER, WOMAN_1985, sick_rows, write_org, write_sick
 
@@ -51,7 +51,7 @@ def test_good_files_are_loaded_pseudonymised_and_archived(settings):
 
     assert not any(settings.landing_dir.rglob("*.csv")), "processed files leave landing"
     assert len(list(settings.archive_dir.rglob("*.csv"))) == 2
-    ledger = Ledger(settings.ledger_path).deliveries()
+    ledger = open_ledger(settings).deliveries()
     assert ledger[1].periods == ("2021-04",) and ledger[1].rows == 2 and len(ledger[1].sha256) == 64
 
 
@@ -127,7 +127,7 @@ def test_redelivery_replaces_the_period_and_keeps_the_first_for_audit(settings):
     assert sorted(raw["_delivery_seq"].unique()) == [2, 3], "both deliveries stay in the raw layer"
     latest = raw[raw["_delivery_seq"] == raw["_delivery_seq"].max()]
     assert list(latest["sick_hours"]) == [24.0]
-    statuses = [(d.file_name, d.status) for d in Ledger(settings.ledger_path).deliveries()]
+    statuses = [(d.file_name, d.status) for d in open_ledger(settings).deliveries()]
     assert statuses == [
         ("organisation.csv", "loaded"),
         ("april.csv", "loaded"),
@@ -180,7 +180,7 @@ def test_files_are_ingested_oldest_first(settings):
     os.utime(older, (1_600_000_000, 1_600_000_000))
     os.utime(newer, (1_700_000_000, 1_700_000_000))
     _ingest(settings)
-    names = [d.file_name for d in Ledger(settings.ledger_path).deliveries("hr_sick_leave")]
+    names = [d.file_name for d in open_ledger(settings).deliveries("hr_sick_leave")]
     assert names == ["b_older.csv", "a_newer.csv"]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.ledger import Ledger
+from ingest.ledger import open_ledger
 from regionkpi.settings import load_settings
 
 pytestmark = pytest.mark.slow
@@ -100,17 +100,17 @@ def test_ingest_killed_at_random_moments_loses_and_doubles_nothing(tmp_path):
         kills += 1
         killed_mid_work += process.returncode == -signal.SIGKILL
         # what dbt would read right now: whole files only, of deliveries loaded or being loaded
-        statuses = {d.seq: d for d in Ledger(settings.ledger_path).deliveries("finance_ledger")}
+        statuses = {d.seq: d for d in open_ledger(settings).deliveries("finance_ledger")}
         for seq, rows in _raw_files_are_whole(settings).items():
             assert statuses[seq].status in ("loaded", "loading"), (trial, seq, statuses[seq].status)
             if statuses[seq].status == "loaded":
                 assert rows == statuses[seq].rows
 
-    between_kills = sum(d.status == "loaded" for d in Ledger(settings.ledger_path).deliveries("finance_ledger"))
+    between_kills = sum(d.status == "loaded" for d in open_ledger(settings).deliveries("finance_ledger"))
     finished = subprocess.run([REGIONKPI, "ingest"], env=env, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr[-3000:]
 
-    deliveries = Ledger(settings.ledger_path).deliveries("finance_ledger")
+    deliveries = open_ledger(settings).deliveries("finance_ledger")
     loaded = [d for d in deliveries if d.status == "loaded"]
     assert not [d for d in deliveries if d.status == "loading"]
     assert sorted(d.file_name for d in loaded) == sorted(expected), "every file loaded exactly once"

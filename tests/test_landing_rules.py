@@ -17,7 +17,7 @@ import pytest
 
 from ingest import durable
 from ingest.landing import MAX_STORED_NAME_BYTES, OutsideLanding, ingest_file, ingest_landing, raw_path, stored_name
-from ingest.ledger import STATUSES, Ledger
+from ingest.ledger import STATUSES, open_ledger
 from tests.extract_fixtures import ORG_HEADER, ORG_ROWS, SICK_HEADER, sick_rows, write, write_org, write_sick
 
 
@@ -126,7 +126,7 @@ def test_a_file_outside_landing_is_not_touched_when_named_directly(settings, tmp
     with pytest.raises(OutsideLanding):
         ingest_file(elsewhere, "organisation", settings)
     assert elsewhere.exists()
-    assert not settings.ledger_path.exists() or Ledger(settings.ledger_path).deliveries() == []
+    assert not settings.ledger_path.exists() or open_ledger(settings).deliveries() == []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_header_only_files_are_empty_replace_nothing_and_do_not_block_the_next_f
     assert _raw_files(settings, "organisation") == loaded_files, "an empty delivery replaces nothing"
     assert _raw_rows(settings, "hr_sick_leave") == 2
     assert not any(settings.landing_dir.rglob("*.csv"))
-    empty = [d for d in Ledger(settings.ledger_path).deliveries() if d.status == "empty"]
+    empty = [d for d in open_ledger(settings).deliveries() if d.status == "empty"]
     assert {d.rows for d in empty} == {0} and all(Path(d.stored_path).exists() for d in empty)
 
 
@@ -181,7 +181,7 @@ def test_an_internal_error_quarantines_the_file_with_a_report_and_the_next_file_
     text = stored.with_name(stored.name + ".report.txt").read_text()
     assert "internal error, not a contract rule: KeyError: 'level_key'" in text
     assert "(at test_landing_rules.py:" in text, "the report says where the error was raised"
-    assert [d.status for d in Ledger(settings.ledger_path).deliveries()] == ["quarantined", "loaded"]
+    assert [d.status for d in open_ledger(settings).deliveries()] == ["quarantined", "loaded"]
 
 
 def test_a_configuration_error_stops_the_run_and_the_file_waits_in_landing(tmp_path):
@@ -192,7 +192,7 @@ def test_a_configuration_error_stops_the_run_and_the_file_waits_in_landing(tmp_p
     with pytest.raises(ConfigurationError):
         ingest_landing(settings, source_names=["hr_sick_leave"])
     assert sick.exists()
-    assert [d.status for d in Ledger(settings.ledger_path).deliveries()] == ["loading"]
+    assert [d.status for d in open_ledger(settings).deliveries()] == ["loading"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def _loading_row(settings, path: Path, source: str = "organisation"):
     from ingest.textio import inspect_file
 
     facts = inspect_file(path)
-    return Ledger(settings.ledger_path).begin(
+    return open_ledger(settings).begin(
         source=source,
         region_id=path.parent.name,
         path=path,
@@ -225,7 +225,7 @@ def test_a_delivery_left_loading_with_its_file_in_landing_is_ingested_again_unde
     report = ingest_landing(settings)
 
     assert [(d.seq, d.status) for d in report.deliveries] == [(left.seq, "loaded")]
-    assert [d.status for d in Ledger(settings.ledger_path).deliveries()] == ["loaded"]
+    assert [d.status for d in open_ledger(settings).deliveries()] == ["loaded"]
     assert _raw_files(settings, "organisation") == [stale] and _raw_rows(settings, "organisation") == 6
 
 
@@ -239,7 +239,7 @@ def test_a_delivery_left_loading_whose_file_is_gone_is_withdrawn_and_its_raw_row
 
     ingest_landing(settings)
 
-    (delivery,) = Ledger(settings.ledger_path).deliveries()
+    (delivery,) = open_ledger(settings).deliveries()
     assert delivery.status == "withdrawn" and "left landing" in delivery.reason
     assert not stale.exists()
 
@@ -257,11 +257,11 @@ def test_a_kill_between_the_ledger_and_the_move_is_finished_without_a_second_del
     with pytest.raises(KeyboardInterrupt):
         ingest_landing(settings)
     assert org.exists()
-    assert [d.status for d in Ledger(settings.ledger_path).deliveries()] == ["loaded"]
+    assert [d.status for d in open_ledger(settings).deliveries()] == ["loaded"]
 
     monkeypatch.setattr(landing, "_move", real_move)
     ingest_landing(settings)
-    (delivery,) = Ledger(settings.ledger_path).deliveries()
+    (delivery,) = open_ledger(settings).deliveries()
     assert delivery.status == "loaded" and Path(delivery.stored_path).exists() and not org.exists()
     assert _raw_rows(settings, "organisation") == 6
 
@@ -291,7 +291,7 @@ def test_raw_rows_of_a_delivery_that_did_not_load_are_removed(settings):
     (loaded,) = _raw_files(settings, "organisation")
     orphan = loaded.with_name("000099_0123456789ab.parquet")
     orphan.write_bytes(loaded.read_bytes())
-    ledger = Ledger(settings.ledger_path)
+    ledger = open_ledger(settings)
     with sqlite3.connect(settings.ledger_path) as connection:
         connection.execute(
             "insert into deliveries (seq, delivery_id, source, region_id, file_name, original_path, sha256, "
@@ -319,7 +319,7 @@ def test_an_old_ledger_gets_the_new_statuses_and_keeps_its_rows(settings):
                 status, received_at) values ('d', 'organisation', '0013', 'a.csv', '/l/a.csv', 'aa', 3, 'loaded', 't');
             """
         )
-    ledger = Ledger(settings.ledger_path)
+    ledger = open_ledger(settings)
     (old,) = ledger.deliveries()
     assert old.seq == 1 and old.status == "loaded"
     refused = ledger.record_refused(source="organisation", region_id="0013", path=Path("/l/b.csv"), reason="r")
@@ -367,10 +367,28 @@ def test_a_file_another_process_is_ingesting_is_left_to_it(settings):
     org = write_org(settings.landing_dir)
     with org.open("rb") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another ingest holds it
-        report = ingest_landing(settings)
-        assert report.deliveries == [] and any("another process" in note for note in report.skipped)
+        report = ingest_landing(settings, source_names=["organisation"])  # nothing in scope depends on it
+        assert report.deliveries == [] and any("another process" in note for note in report.taken)
         assert org.exists()
     assert [d.status for d in ingest_landing(settings).deliveries] == ["loaded"]
+
+
+def test_an_ingest_waits_for_the_organisation_file_another_ingest_holds_then_checks_against_it(settings):
+    """The HR and finance DAGs both load the organisation first: one that finds the file busy waits
+    for it (here the holder lets go without loading it, so the waiter loads it) before its own files."""
+    import fcntl
+    import threading
+    import time
+
+    org = write_org(settings.landing_dir)
+    write_sick(settings.landing_dir, sick_rows())
+    held = org.open("rb")
+    fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+    threading.Timer(1.0, held.close).start()
+    started = time.monotonic()
+    report = ingest_landing(settings, source_names=["hr_sick_leave"])
+    assert time.monotonic() - started >= 1.0, "it waited for the holder"
+    assert _statuses(report) == [("organisation.csv", "loaded"), ("sjuk.csv", "loaded")]
 
 
 def test_two_ingests_of_the_same_landing_at_once_take_each_file_once(settings, tmp_path):
@@ -386,7 +404,7 @@ def test_two_ingests_of_the_same_landing_at_once_take_each_file_once(settings, t
     runs = [subprocess.Popen([regionkpi, "ingest"], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errors = [run.communicate(timeout=300)[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], errors
-    deliveries = Ledger(settings.ledger_path).deliveries()
+    deliveries = open_ledger(settings).deliveries()
     assert sorted(d.region_id for d in deliveries) == [f"{13 + i:04d}" for i in range(12)], "each file once"
     assert {d.status for d in deliveries} == {"loaded"}
     assert _raw_rows(settings, "organisation") == 12 * len(ORG_ROWS)
