@@ -229,9 +229,16 @@ def _ingest_found(
         from ingest import gxcheck
 
         gxcheck.prefetch()  # GX imports while DuckDB reads the first file
+    # A folder (source and region) where another ingest holds a file is left to it whole: the files
+    # of one folder get their sequence numbers in name order ("latest delivery wins" stays true when
+    # two ingests of one source run at once).
+    busy_folders: set[Path] = set()
     for index, landed in enumerate(found, start=1):
         if landed.refusal is not None:
             delivery = refuse(landed, settings, ledger)
+        elif landed.path.parent in busy_folders:
+            report.taken.append(f"{landed.path}: left to the ingest that is loading its folder")
+            continue
         else:
             try:
                 delivery = ingest_file(
@@ -239,13 +246,14 @@ def _ingest_found(
                 )
             except (FileBusy, FileNotFoundError) as busy:
                 note = str(busy) if isinstance(busy, FileBusy) else f"{landed.path}: ingested by another process"
+                if isinstance(busy, FileBusy):
+                    busy_folders.add(landed.path.parent)
                 report.taken.append(note)
                 log.info(note)
                 continue
         report.deliveries.append(delivery)
         if progress:
             progress(index, len(found), delivery)
-    return report
 
 
 class OutsideLanding(ValueError):

@@ -373,6 +373,23 @@ def test_a_file_another_process_is_ingesting_is_left_to_it(settings):
     assert [d.status for d in ingest_landing(settings).deliveries] == ["loaded"]
 
 
+def test_a_folder_where_another_ingest_holds_a_file_is_left_to_it_whole_so_numbers_follow_names(settings):
+    import fcntl
+
+    first = write_org(settings.landing_dir, name="a_organisation.csv")
+    rows = [row.replace("Region Halland", "Region Halland (rättad)") for row in ORG_ROWS]
+    write(settings.landing_dir / "organisation" / "0013" / "b_organisation.csv", ORG_HEADER, rows)
+    other_region = write_org(settings.landing_dir, region="0014")
+    with first.open("rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another ingest is loading a_organisation.csv
+        report = ingest_landing(settings, source_names=["organisation"])
+    assert _statuses(report) == [("organisation.csv", "loaded")] and not other_region.exists()
+    assert len(report.taken) == 2 and "left to the ingest that is loading its folder" in report.taken[1]
+    report = ingest_landing(settings, source_names=["organisation"])
+    assert _statuses(report) == [("a_organisation.csv", "loaded"), ("b_organisation.csv", "loaded")]
+    assert report.deliveries[0].seq < report.deliveries[1].seq, "the later name gets the later number"
+
+
 def test_an_ingest_waits_for_the_organisation_file_another_ingest_holds_then_checks_against_it(settings):
     """The HR and finance DAGs both load the organisation first: one that finds the file busy waits
     for it (here the holder lets go without loading it, so the waiter loads it) before its own files."""
