@@ -272,6 +272,41 @@ def _add_kolada(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--out", default="kolada_export.csv", help="CSV file (default: ./kolada_export.csv)")
 
 
+def cmd_serving_setup(settings: Settings, args: argparse.Namespace) -> int:
+    from publish.serving import setup
+
+    admin_url = os.environ.get("REGIONKPI_POSTGRES_ADMIN_URL")
+    if not admin_url:
+        raise ConfigurationError("REGIONKPI_POSTGRES_ADMIN_URL is not set (a superuser's postgresql:// URL)")
+    for line in setup(settings, admin_url, airflow_db=args.airflow_db):
+        _echo(f"serving setup: {line}")
+    return 0
+
+
+def cmd_serving_publish(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.serving_url:
+        raise ConfigurationError("REGIONKPI_SERVING_URL is not set: PostgreSQL serving is off")
+    pipeline.serve(settings, echo=_echo)
+    return 0
+
+
+def _add_serving(commands: argparse._SubParsersAction) -> None:
+    """``regionkpi serving setup|publish``: the published marts in PostgreSQL for BI tools, docs/bi.md."""
+    help_text = "PostgreSQL serving of the published marts: create roles and database, or load the current snapshot"
+    serving = commands.add_parser("serving", help=help_text, description=help_text)
+    steps = serving.add_subparsers(dest="serving_command", required=True)
+    setup = steps.add_parser(
+        "setup",
+        help="create the serving database, its owner role and the read-only BI role (idempotent)",
+        description="As REGIONKPI_POSTGRES_ADMIN_URL (a superuser): the database and owner of REGIONKPI_SERVING_URL, "
+        "and the role REGIONKPI_BI_USER with REGIONKPI_BI_PASSWORD.",
+    )
+    setup.set_defaults(handler=cmd_serving_setup)
+    setup.add_argument("--airflow-db", help="also revoke CONNECT on this database (Airflow's metadata) from PUBLIC")
+    again = steps.add_parser("publish", help="load the current snapshot into PostgreSQL again")
+    again.set_defaults(handler=cmd_serving_publish)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="regionkpi", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     top.add_argument("-v", "--verbose", action="store_true", help="show dbt's and the libraries' own log lines")
@@ -323,6 +358,7 @@ def parser() -> argparse.ArgumentParser:
     add("manifest", cmd_manifest, "dbt parse (the manifest the Airflow build DAG is rendered from)")
     add("demo", cmd_demo, "the README demo through Airflow")
     _add_kolada(commands)
+    _add_serving(commands)
     return top
 
 
@@ -343,9 +379,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as error:  # a clear one-line cause for the expected failures of each step
         from expectations.gate import GateError
+        from publish.serving import ServingError
         from publish.snapshot import PublishError
 
-        if isinstance(error, (GateError, PublishError, FileNotFoundError)):
+        if isinstance(error, (GateError, PublishError, ServingError, FileNotFoundError)):
             print(f"error: {error}", file=sys.stderr)
             return 2
         raise

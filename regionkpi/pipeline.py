@@ -203,7 +203,23 @@ def publish(settings: Settings, run_id: str, *, echo: Echo | None = None) -> Pub
     snapshot = publish_snapshot(settings, safe_run_id(run_id), gate_result)
     if echo:
         echo(f"publish: {snapshot.path} is now current")
+    if settings.serving_url:  # PostgreSQL serving (docs/bi.md): raises, failing the step, when it fails
+        serve(settings, snapshot, echo=echo)
     return snapshot
+
+
+def serve(settings: Settings, snapshot: PublishedSnapshot | None = None, *, echo: Echo | None = None) -> None:
+    """Load ``snapshot`` (default: the current one) into PostgreSQL and swap it in (publish/serving.py)."""
+    from publish.serving import publish_to_postgres
+    from publish.snapshot import resolve_current
+
+    snapshot = snapshot or resolve_current(settings.published_dir)
+    served = publish_to_postgres(settings, snapshot)
+    if echo:
+        echo(
+            f"serve: {len(served.tables)} marts of {served.run_id} in PostgreSQL schema {served.schema} "
+            f"({served.seconds:.1f} s)"
+        )
 
 
 def report(settings: Settings, *, echo: Echo | None = None) -> ReportSet:
