@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,12 @@ from regionkpi.settings import Settings, load_settings
 
 OWNER = "regionkpi"
 
-#: One writer of build.duckdb at a time, across DAGs (the Cosmos dbt tasks run in this pool).
+#: One writer of build.duckdb at a time, across DAGs: prepare_build, Cosmos' producer (the one
+#: ``dbt build``) and commit_build run in this one-slot pool.
 DBT_POOL = "dbt_duckdb_writer"
+#: Cosmos' node tasks: they read the producer's outcome of their node and run no dbt, so several run
+#: at once; when one does run dbt (a retry), ``regionkpi-dbt`` holds the writer lock (dbt_writer.py).
+DBT_WATCHER_POOL = "dbt_watchers"
 #: The ingest tasks of every DAG, capped (deploy/pools.json: about 1 GB each). Ingests of different
 #: sources run in parallel, on one worker or several: each landing file is claimed by one ingest, the
 #: same content by one ingest at a time, and an ingest waits for the organisation file another one
@@ -134,8 +139,6 @@ def cosmos_build_group(
         TestBehavior,
     )
 
-    from regionkpi.pipeline import dbt_executable
-
     config = settings()
     project_dir = project_dir or config.dbt_project_dir
     manifest_path = manifest_path or config.dbt_target_dir / "manifest.json"
@@ -174,7 +177,7 @@ def cosmos_build_group(
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.SUBPROCESS,
-            dbt_executable_path=dbt_executable(),
+            dbt_executable_path=dbt_writer_executable(),
             setup_operator_args={"retries": 0},
         ),
         render_config=RenderConfig(
@@ -183,7 +186,7 @@ def cosmos_build_group(
             emit_datasets=False,
             enable_mock_profile=False,
         ),
-        operator_args={"pool": DBT_POOL, "install_deps": False},
+        operator_args={"pool": DBT_WATCHER_POOL, "install_deps": False},
     )
     _consumers_after_producer(group, f"{group_id}.{PRODUCER_TASK}")
     return group
@@ -201,8 +204,10 @@ def _consumers_after_producer(group: Any, producer_id: str) -> None:
     """
     tasks = list(group.iter_tasks())
     producer = next(task for task in tasks if task.task_id == producer_id)
+    producer.pool = DBT_POOL  # the one dbt build: the writer
     for task in tasks:
-        task.pool = DBT_POOL  # Cosmos' own gate task (``dbt_producer_watcher_done``) gets no operator_args
+        if task is not producer:
+            task.pool = DBT_WATCHER_POOL  # also Cosmos' own gate task, which gets no operator_args
         if task.task_id == f"{producer_id}_done":
             # Cosmos gives its gate ``none_failed``: a failed producer would leave it (a leaf of the
             # group) upstream failed, and the gate, publish and reports would never run even after
@@ -214,6 +219,12 @@ def _consumers_after_producer(group: Any, producer_id: str) -> None:
         if hasattr(task, "deferrable"):
             task.deferrable = False  # the outcome is there when the consumer starts: nothing to wait for
             task.poke_interval = 1
+
+
+def dbt_writer_executable() -> str:
+    """``regionkpi-dbt`` beside this Python (dbt under the build's writer lock), or on PATH."""
+    candidate = Path(sys.executable).with_name("regionkpi-dbt")
+    return str(candidate) if candidate.exists() else "regionkpi-dbt"
 
 
 def summary_json(data: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -116,7 +117,12 @@ def test_build_dag_runs_dbt_then_gate_then_publish_then_docs(dagbag):
     assert {"validate_marts", "publish_marts", "render_reports", "generate_docs"} <= ids
     dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_build.")]
     assert len(dbt_tasks) >= 5, "every dbt node is its own task"
-    assert {t.pool for t in dbt_tasks} == {"dbt_duckdb_writer"}, "one writer of build.duckdb at a time"
+    producer = next(t for t in dbt_tasks if t.task_id == "dbt_build.dbt_producer_watcher")
+    assert producer.pool == "dbt_duckdb_writer", "one writer of build.duckdb at a time"
+    assert {t.pool for t in dbt_tasks if t is not producer} == {"dbt_watchers"}, "node tasks only read its outcome"
+    assert {t.dbt_executable_path for t in dbt_tasks if hasattr(t, "dbt_executable_path")} == {
+        str(Path(sys.executable).with_name("regionkpi-dbt"))
+    }, "any dbt a node task runs (a retry) holds the writer lock"
     assert any("kpi_indicator_values" in t.task_id for t in dbt_tasks)
     # the build writes a copy that replaces build.duckdb only when every dbt node succeeded
     commit = dag.get_task("commit_build")
@@ -140,3 +146,36 @@ def test_dag_files_do_no_heavy_work_at_import():
         text = path.read_text(encoding="utf-8")
         for module in ("great_expectations", "pandas", "duckdb", "dbt.", "ingest.", "publish."):
             assert f"import {module}" not in text.split("@task")[0], f"{path.name} imports {module} at top level"
+
+
+def test_regionkpi_dbt_holds_the_writer_lock_while_dbt_runs(tmp_path):
+    """Two dbt writers at once: the second waits for the first's lock (held by dbt itself, after exec)."""
+    import fcntl
+    import subprocess
+
+    env = {**os.environ, "REGIONKPI_ROOT": str(tmp_path), "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    env.pop("REGIONKPI_WAREHOUSE_DIR", None)
+    fake_dbt = tmp_path / "dbt"  # stands in for dbt: sleeps, so the lock is held for a while
+    fake_dbt.write_text('#!/bin/sh\nsleep 1.5\necho ran "$@"\n')
+    fake_dbt.chmod(0o755)
+    env["REGIONKPI_TEST_DBT"] = str(fake_dbt)
+    writer = str(Path(sys.executable).with_name("regionkpi-dbt"))
+    code = (
+        "import regionkpi.pipeline as p, os; p.dbt_executable = lambda: os.environ['REGIONKPI_TEST_DBT']; "
+        "from regionkpi.dbt_writer import main; main()"
+    )
+    assert Path(writer).exists()
+    started = time.monotonic()
+    first = subprocess.Popen([sys.executable, "-c", code, "build"], env=env, stdout=subprocess.PIPE, text=True)
+    time.sleep(0.8)
+    lock = tmp_path / "warehouse" / ".building" / "dbt_writer.lock"
+    with lock.open("rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = False
+        except BlockingIOError:
+            held = True
+    second = subprocess.run([sys.executable, "-c", code, "test"], env=env, capture_output=True, text=True, timeout=30)
+    assert held, "dbt holds the lock while it runs"
+    assert first.communicate(timeout=30)[0].strip() == "ran build" and second.stdout.strip() == "ran test"
+    assert time.monotonic() - started >= 3.0, "the second dbt waited for the first"
