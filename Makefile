@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint env browser compose-cli bench fuzz clean
+.PHONY: demo test lint env browser docker-compose compose-cli bench fuzz clean
 
 env: $(VENV)/.installed
 
@@ -50,15 +50,17 @@ browser:
 # Installed the way chromium is, when missing; `make demo` does not need it.
 APT_COMPOSE := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-compose
 
-compose-cli:
+docker-compose:
 	@if command -v docker-compose >/dev/null 2>&1; then :; else \
 		echo "installing docker-compose for the deployment tests (tests/test_compose.py)"; \
 		$(SUDO) env $(APT_COMPOSE) || { $(SUDO) apt-get update && $(SUDO) env $(APT_COMPOSE); }; \
 	fi
 
+compose-cli: docker-compose  # the target's earlier name
+
 # Test files are spread over the cores (pytest-xdist, one file per worker at a time); conftest.py hands
 # out the Airflow end-to-end file first so that it runs beside the rest instead of after it.
-test: lint browser compose-cli
+test: lint browser docker-compose
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Speed and memory beside a plain pandas script and DuckDB alone (benchmarks/run.py; not a test).

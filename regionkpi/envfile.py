@@ -28,8 +28,10 @@ SECRETS: dict[str, str] = {
 }
 #: Settings that are not secret, with their defaults.
 SETTINGS: dict[str, tuple[str, str]] = {
+    "REGIONKPI_IMAGE": ("regionkpi:latest", "the image `docker compose build` tags and every Airflow service runs"),
     "REGIONKPI_BI_USER": ("regionkpi_bi", "the read-only BI role's name"),
     "REGIONKPI_PG_PORT": ("5432", "the host port BI tools connect to"),
+    "REGIONKPI_SERVING_SCHEMA": ("marts", "the PostgreSQL schema the published marts are served in"),
     "REGIONKPI_DATA_DIR": ("./data", "landing, warehouse, quarantine, archive and logs on the host"),
     "REGIONKPI_WORKER_CONCURRENCY": ("2", "tasks per Celery worker (about 1 GB each for an ingest)"),
     "AIRFLOW_UID": ("50000", "the user the Airflow containers run as (owner of the data folders)"),
