@@ -60,8 +60,12 @@ compose-cli: docker-compose  # the target's earlier name
 
 # Test files are spread over the cores (pytest-xdist, one file per worker at a time); conftest.py hands
 # out the Airflow end-to-end file first so that it runs beside the rest instead of after it.
+# The native Celery topology (tests/test_celery_topology.py: six Airflow processes and their tasks)
+# runs alone after the rest: beside them on two cores it took ~15 minutes instead of ~5, and starved
+# the timing of the kill tests.
 test: lint browser docker-compose
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not topology"
+	$(BIN)/python -m pytest -m topology
 
 # Speed and memory beside a plain pandas script and DuckDB alone (benchmarks/run.py; not a test).
 # Generated files stay in .bench/ and are reused; `make bench BENCH_ARGS=--quick` is a smoke run.
