@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from ingest.ledger import mask_url
+from publish.snapshot import _quote as _ident  # SQL identifiers and literals: one quoting rule
+from publish.snapshot import _sql_string as _literal
 from regionkpi.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -57,14 +59,6 @@ class Served:
     schema: str
     tables: dict[str, int]
     seconds: float
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _connect(url: str) -> Any:

@@ -93,7 +93,7 @@ def test_ingest_killed_at_random_moments_loses_and_doubles_nothing(tmp_path):
             )
         process = subprocess.Popen([REGIONKPI, "ingest"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            time.sleep(rng.uniform(2.5, 4.5))
+            time.sleep(rng.uniform(3.0, 7.0))  # a run starts in ~3-4 s since the Celery and PostgreSQL packages came in
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=60)
