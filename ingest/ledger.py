@@ -163,11 +163,14 @@ class Ledger:
         return Delivery(**row)
 
     def find(self, source: str, region_id: str, sha256: str) -> Delivery | None:
-        """The first delivery of this exact file (same source, region and content), if any."""
+        """The delivery that took this exact content (same source, region and sha256): the first one
+        ``loaded``, ``empty`` or still ``loading``, if any. A quarantined, refused or withdrawn attempt
+        took nothing, so the same content delivered again is checked again (after its cause was fixed:
+        the organisation or an indicator arrived), never recorded as its duplicate."""
         with self._transaction() as tx:
             row = tx.one(
                 "select * from deliveries where source = ? and region_id = ? and sha256 = ? "
-                "and status != 'duplicate' order by seq limit 1",
+                "and status in ('loading', 'loaded', 'empty') order by seq limit 1",
                 (source, region_id, sha256),
             )
         return self._delivery(row) if row else None

@@ -116,6 +116,34 @@ def test_sick_leave_before_its_organisation_is_quarantined_with_advice(settings)
     assert "deliver landing/organisation/0013/ first" in report.deliveries[0].reason
 
 
+def test_quarantined_file_sent_again_unchanged_after_its_cause_is_fixed_is_loaded(settings):
+    """The advice "deliver the organisation first, then this file again" is true: the same bytes are
+    checked again, not taken for a duplicate of the quarantined attempt; once loaded, they are."""
+    content = write_sick(settings.landing_dir, sick_rows()).read_bytes()
+    first = _ingest(settings).deliveries[0]
+    assert first.status == "quarantined"
+
+    write_org(settings.landing_dir)
+    again = settings.landing_dir / "hr_sick_leave" / "0013" / "sjuk_igen.csv"
+    again.write_bytes(content)
+    report = _ingest(settings)
+    assert [(d.source, d.status) for d in report.deliveries] == [("organisation", "loaded"), ("hr_sick_leave", "loaded")]
+    assert report.deliveries[1].sha256 == first.sha256 and report.deliveries[1].seq > first.seq
+    assert len(_raw(settings, "hr_sick_leave")) == 2
+
+    again.write_bytes(content)
+    third = _ingest(settings).deliveries
+    assert [d.status for d in third] == ["duplicate"]
+    assert third[0].duplicate_of == report.deliveries[1].seq, "a duplicate of the loaded attempt"
+    statuses = [(d.source, d.status) for d in open_ledger(settings).deliveries()]
+    assert statuses == [
+        ("hr_sick_leave", "quarantined"),
+        ("organisation", "loaded"),
+        ("hr_sick_leave", "loaded"),
+        ("hr_sick_leave", "duplicate"),
+    ], "the ledger keeps every attempt"
+
+
 def test_redelivery_replaces_the_period_and_keeps_the_first_for_audit(settings):
     write_org(settings.landing_dir)
     write_sick(settings.landing_dir, sick_rows(), name="april.csv")
@@ -184,7 +212,7 @@ def test_files_are_ingested_oldest_first(settings):
     assert names == ["b_older.csv", "a_newer.csv"]
 
 
-def test_file_in_no_known_encoding_is_quarantined_and_recognised_when_sent_again(settings):
+def test_file_in_no_known_encoding_is_quarantined_and_quarantined_again_when_sent_again(settings):
     import hashlib
 
     write_org(settings.landing_dir)
@@ -199,4 +227,6 @@ def test_file_in_no_known_encoding_is_quarantined_and_recognised_when_sent_again
     assert quarantined.sha256 == hashlib.sha256(content).hexdigest()
     assert quarantined.size_bytes == len(content)
     path.write_bytes(content)
-    assert [d.status for d in _ingest(settings).deliveries] == ["duplicate"]
+    again = _ingest(settings).deliveries
+    assert [d.status for d in again] == ["quarantined"], "checked again, not a duplicate of a rejected attempt"
+    assert again[0].sha256 == quarantined.sha256 and again[0].seq > quarantined.seq

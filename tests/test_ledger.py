@@ -105,14 +105,17 @@ def test_duplicates_refusals_and_withdrawals_are_recorded_and_numbered_in_order(
     )
     assert (duplicate.status, duplicate.duplicate_of, duplicate.rows) == ("duplicate", first.seq, 0)
     assert f"delivery {first.seq}" in (duplicate.reason or "")
-    assert ledger.find("organisation", "0013", "aa" * 32) == first, "a duplicate is never the original"
+    assert ledger.find("organisation", "0013", "aa" * 32) is None, "a quarantined attempt took nothing"
+    retried = ledger.finish(_begin(ledger, name="b.csv").seq, status="loaded", rows=1)
+    assert ledger.find("organisation", "0013", "aa" * 32) == retried, "the attempt that loaded, never a duplicate"
     refused = ledger.record_refused(source="gtfs", region_id="0013", path=Path("/l/gtfs/0013/link"), reason="a link")
     assert (refused.status, refused.sha256, refused.delivery_id) == ("refused", "", "refused")
     loading = _begin(ledger, name="c.csv", sha="cc" * 32)
     assert ledger.withdraw(loading.seq, "gone") is True
     assert ledger.withdraw(loading.seq, "gone") is False, "only a loading delivery is withdrawn"
-    assert [d.seq for d in ledger.deliveries()] == sorted({first.seq, duplicate.seq, refused.seq, loading.seq})
-    assert [d.status for d in ledger.deliveries()] == ["quarantined", "duplicate", "refused", "withdrawn"]
+    seqs = {first.seq, duplicate.seq, retried.seq, refused.seq, loading.seq}
+    assert [d.seq for d in ledger.deliveries()] == sorted(seqs)
+    assert [d.status for d in ledger.deliveries()] == ["quarantined", "duplicate", "loaded", "refused", "withdrawn"]
     assert [d.file_name for d in ledger.deliveries("gtfs")] == ["link"]
 
 
