@@ -127,7 +127,10 @@ def test_quarantined_file_sent_again_unchanged_after_its_cause_is_fixed_is_loade
     again = settings.landing_dir / "hr_sick_leave" / "0013" / "sjuk_igen.csv"
     again.write_bytes(content)
     report = _ingest(settings)
-    assert [(d.source, d.status) for d in report.deliveries] == [("organisation", "loaded"), ("hr_sick_leave", "loaded")]
+    assert [(d.source, d.status) for d in report.deliveries] == [
+        ("organisation", "loaded"),
+        ("hr_sick_leave", "loaded"),
+    ]
     assert report.deliveries[1].sha256 == first.sha256 and report.deliveries[1].seq > first.seq
     assert len(_raw(settings, "hr_sick_leave")) == 2
 
