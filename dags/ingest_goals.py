@@ -1,9 +1,11 @@
 """
 ### ingest_goals
 
-Picks up every new file in `landing/goal_targets/`, `landing/goal_structure/` and
-`landing/goal_reported_values/` (each `<region_id>/`), plus any new organisation extract they depend on:
+Picks up every new file in `landing/goal_indicators/`, `landing/goal_targets/`, `landing/goal_structure/`
+and `landing/goal_reported_values/` (each `<region_id>/`), plus any new organisation extract they depend on:
 
+- the region's **own indicators** (mätetal: name, unit, decimals, direction, kind, frequency), loaded
+  before the files that name them, `docs/extracts/goal_indicators.md`;
 - **targets** (målvärden) per unit, indicator and year, with the comparison (at most, at least,
   increase by x %, ...) and the region's tolerance band for "delvis uppfyllt",
   `docs/extracts/goal_targets.md`;

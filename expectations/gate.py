@@ -103,18 +103,6 @@ ALLOWED_VALUES: dict[str, list[str]] = {
     "window": ["month", "ytd", "r12", "year", "forecast_year"],
     "gender": ["T", "K", "M"],
     "age_band": ["all", "-29", "30-49", "50-"],
-    "unit": [
-        "%",
-        "count",
-        "FTE",
-        "SEK",
-        "percentage points",
-        "km",
-        "boardings per 10 km",
-        "SEK per passenger-km",
-        "per inhabitant",
-        "days",
-    ],
     "direction": ["higher_is_better", "lower_is_better", "target_band", "not_applicable"],
     "domain": ["hr", "finance", "ridership", "goals"],
     "breakdown": [
@@ -328,6 +316,13 @@ class GateInputs:
     ridership: dict[str, pd.DataFrame]
 
 
+def seed_units(settings: Settings) -> list[str]:
+    """Every unit an indicator may have: the ids of ``seeds/units.csv``, the one list of them."""
+    from ingest.reference import seed_rows
+
+    return [row["unit"] for row in seed_rows(settings, "units")]
+
+
 def read_expected_periods(settings: Settings, source: str, status: str) -> set[tuple[str, str]]:
     """(region_id, 'YYYY-MM') of every delivery of ``source`` with ``status`` in the delivery ledger
     (read only: the gate never creates a ledger)."""
@@ -452,7 +447,8 @@ def _meta(rule_id: str, rule: str) -> dict[str, Any]:
     return {"meta": {"rule_id": rule_id, "rule": rule}, "notes": rule}
 
 
-def grain_expectations() -> list[Expectation]:
+def grain_expectations(units: Sequence[str]) -> list[Expectation]:
+    """The grain, the keys and the code lists; ``units`` are the units of seeds/units.csv (:func:`seed_units`)."""
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -472,7 +468,7 @@ def grain_expectations() -> list[Expectation]:
         expectations.append(
             gxe.ExpectColumnValuesToNotBeNull(column=column, **_meta("keys_are_filled", f"{column} is always filled"))
         )
-    for column, values in ALLOWED_VALUES.items():
+    for column, values in {**ALLOWED_VALUES, "unit": list(units)}.items():
         expectations.append(
             gxe.ExpectColumnValuesToBeInSet(
                 column=column,
@@ -723,7 +719,7 @@ def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | N
     table = with_derived_columns(hr)
     rules = tolerances["additivity"]
     plan: list[tuple[str, pd.DataFrame, list[Expectation], Sequence[str], str]] = [
-        (SUITE_GRAIN, df, grain_expectations(), GRAIN, TABLE),
+        (SUITE_GRAIN, df, grain_expectations(seed_units(settings)), GRAIN, TABLE),
         (SUITE_RATIOS, table, ratio_expectations(tolerances), GRAIN, TABLE),
         (SUITE_SUPPRESSION, table, suppression_expectations(), GRAIN, TABLE),
         (

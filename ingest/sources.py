@@ -261,7 +261,12 @@ def registry() -> dict[str, Source]:
     from ingest.finance.investments import InvestmentSource
     from ingest.finance.ledger import LedgerSource
     from ingest.finance.plans import BudgetSource, ForecastSource
-    from ingest.goals.extracts import GoalReportedValueSource, GoalStructureSource, GoalTargetSource
+    from ingest.goals.extracts import (
+        GoalIndicatorSource,
+        GoalReportedValueSource,
+        GoalStructureSource,
+        GoalTargetSource,
+    )
     from ingest.hr.organisation import OrganisationSource
     from ingest.hr.sick_leave import SickLeaveSource
     from ingest.ridership.boardings import BoardingSource
@@ -282,6 +287,7 @@ def registry() -> dict[str, Source]:
         ServiceTripSource(),
         ProductionSource(),
         PopulationSource(),
+        GoalIndicatorSource(),
         GoalStructureSource(),
         GoalTargetSource(),
         GoalReportedValueSource(),

@@ -339,6 +339,7 @@ def _trend_chart(
     target: float | None,
     unit: str | None,
     target_text: str,
+    decimals: Any = None,
 ) -> _Chart | None:
     """Geometry for the sparkline of ``series`` (year, value); None when there is no value at all."""
     values = [value for _, value in series if value is not None]
@@ -370,7 +371,7 @@ def _trend_chart(
     chart.path = " ".join(commands)
     chart.target_y = y_of(target) if target is not None else None
     chart.first_year, chart.last_year = str(series[0][0]), str(series[-1][0])
-    described = ", ".join(f"{year}: {format_value(value, unit)}" for year, value in series)
+    described = ", ".join(f"{year}: {format_value(value, unit, decimals=decimals)}" for year, value in series)
     chart.title = f"Utfall {series[0][0]}–{series[-1][0]}: {described}" + (
         f". Målvärde {target_text}." if target is not None else "."
     )
@@ -445,7 +446,7 @@ class _ReportBuilder:
         for candidate in (last_full_year, last_full_year - 1, last_full_year - 2):
             value = self.data.benchmark.get((row["indicator_id"], candidate))
             if value is not None:
-                text = format_value(value, row.get("unit"))
+                text = format_value(value, row.get("unit"), decimals=row.get("decimals"))
                 return text if candidate == year else f"{text} ({candidate})"
         return None
 
@@ -453,7 +454,9 @@ class _ReportBuilder:
         unit = row.get("unit")
         comparison = row.get("comparison")
         shown_unit = "%" if comparison == "increase_by_pct" else unit
-        target_text = format_target(row.get("target_value"), unit, comparison)
+        # the indicator's own decimals, except for "increase by %", which shows a change in percent
+        places = None if comparison == "increase_by_pct" else row.get("decimals")
+        target_text = format_target(row.get("target_value"), unit, comparison, decimals=places)
         series = self._trend_series(row)
         if comparison == "increase_by_pct":
             previous = series[-2][1] if len(series) >= 2 else None
@@ -469,13 +472,15 @@ class _ReportBuilder:
             or row["indicator_id"],
             "direction": DIRECTIONS.get(direction or ""),
             "target": target_text,
-            "tolerance": None if is_missing(tolerance) else f"tolerans {format_tolerance(tolerance, unit, comparison)}",
-            "outcome": format_value(row.get("outcome"), shown_unit),
+            "tolerance": None
+            if is_missing(tolerance)
+            else f"tolerans {format_tolerance(tolerance, unit, comparison, decimals=places)}",
+            "outcome": format_value(row.get("outcome"), shown_unit, decimals=places),
             "outcome_note": "förändring mot föregående år" if comparison == "increase_by_pct" else None,
-            "previous": format_value(previous, shown_unit),
+            "previous": format_value(previous, shown_unit, decimals=places),
             "status": _status(row.get("status")),
             "status_note": _no_outcome_reason(row.get("decided_by")),
-            "chart": _trend_chart(chart_id, series, target, shown_unit, target_text),
+            "chart": _trend_chart(chart_id, series, target, shown_unit, target_text, places),
             "benchmark": self._benchmark(row),
             "comment": _paragraphs(row.get("comment")),
         }

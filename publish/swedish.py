@@ -12,8 +12,11 @@ here, in presentation only (docs/published_kpi_table.md).
 
 from __future__ import annotations
 
+import csv
 import math
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 NBSP = "\u00a0"
@@ -31,6 +34,24 @@ _COMPARISONS = {
     "equal_to": "lika med",
     "increase_by_pct": "ökning med",
 }
+
+
+#: The units seed (dbt_project/seeds/units.csv): the one list of units, with symbol and decimals.
+UNITS_SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "units.csv"
+
+
+@cache
+def units() -> dict[str, tuple[str, int]]:
+    """``{unit: (symbol, decimals)}`` from the units seed, read once."""
+    with UNITS_SEED.open(encoding="utf-8", newline="") as handle:
+        return {row["unit"]: (row["symbol"], int(row["decimals"])) for row in csv.DictReader(handle)}
+
+
+def unit_decimals(unit: str | None, decimals: Any = None) -> int:
+    """The decimals a figure in ``unit`` is printed with: the indicator's own when given, else the unit's."""
+    if not is_missing(decimals):
+        return int(decimals)
+    return units().get(unit or "", ("", 1))[1]
 
 
 def is_missing(value: Any) -> bool:
@@ -80,46 +101,39 @@ def format_sek(value: float) -> str:
     return _with_unit(format_number(number / 1_000, 0), "tkr")
 
 
-def format_value(value: Any, unit: str | None, *, trim: bool = False) -> str:
+def format_value(value: Any, unit: str | None, *, trim: bool = False, decimals: Any = None) -> str:
     """A figure with its unit for the report; "–" when there is none.
 
-    ``unit`` is the catalogue's unit (seeds/indicators.csv). ``trim`` drops ",0" for a value such as
-    a target of 90 % ("minst 90 %"), while outcomes keep their fixed decimals ("65,0 %").
+    ``unit`` is one of seeds/units.csv, whose symbol and decimals are used; ``decimals`` (the
+    indicator's own, dim_indicator) wins over the unit's. ``trim`` drops ",0" for a value such as a
+    target of 90 % ("minst 90 %"), while outcomes keep their fixed decimals ("65,0 %"). SEK is scaled
+    to tkr or mnkr, km to tusen km from 100 000 km, and days and percentage points take their
+    singular for one.
     """
     if is_missing(value):
         return DASH
     number = float(value)
-    if unit == "%":
-        return _with_unit(format_number(number, 1, trim=trim), "%")
+    places = unit_decimals(unit, decimals)
     if unit == "SEK":
         return format_sek(number)
-    if unit == "count":
-        return format_number(number, 0)
-    if unit == "SEK per passenger-km":
-        return _with_unit(format_number(number, 2, trim=trim), "kr/km")
-    if unit == "boardings per 10 km":
-        return _with_unit(format_number(number, 1, trim=trim), "per mil")
     if unit == "days":
-        rounded = round(number)
-        return _with_unit(format_number(number, 0), "dag" if abs(rounded) == 1 else "dagar")
-    if unit == "km":
-        if abs(number) >= 100_000:
-            return _with_unit(format_number(number / 1_000, 0), "tusen km")
-        return _with_unit(format_number(number, 0), "km")
-    if unit == "FTE":
-        return _with_unit(format_number(number, 1, trim=trim), "årsarbetare")
+        text = format_number(number, places, trim=trim)
+        return _with_unit(text, "dag" if text in {"1", "1,0"} else "dagar")
+    if unit == "km" and abs(number) >= 100_000:
+        return _with_unit(format_number(number / 1_000, 0), "tusen km")
     if unit == "percentage points":
-        return _points(number, trim=trim)
-    if unit == "per inhabitant":
-        return _with_unit(format_number(number, 1, trim=trim), "per invånare")
-    decimals = 0 if number.is_integer() else 1
-    text = format_number(number, decimals)
+        return _points(number, trim=trim, decimals=places)
+    if unit in units():
+        symbol = units()[unit][0]
+        text = format_number(number, places, trim=trim)
+        return _with_unit(text, symbol) if symbol else text
+    text = format_number(number, 0 if number.is_integer() else 1)
     return _with_unit(text, unit) if unit else text
 
 
-def _points(number: float, *, trim: bool) -> str:
+def _points(number: float, *, trim: bool, decimals: int = 1) -> str:
     """Percentage points ("1,2 procentenheter", "1 procentenhet"): a difference between two percentages."""
-    text = format_number(number, 1, trim=trim)
+    text = format_number(number, decimals, trim=trim)
     return _with_unit(text, "procentenhet" if text in {"1", "1,0"} else "procentenheter")
 
 
@@ -130,13 +144,13 @@ def format_share(value: Any) -> str:
     return _with_unit(format_number(float(value), 0), "%")
 
 
-def format_tolerance(value: Any, unit: str | None, comparison: str | None = None) -> str:
+def format_tolerance(value: Any, unit: str | None, comparison: str | None = None, *, decimals: Any = None) -> str:
     """The band for "delvis uppfyllt" in words: a band on a percentage is in percentage points."""
     if is_missing(value):
         return DASH
     if unit == "%" or comparison == "increase_by_pct":
-        return _points(float(value), trim=True)
-    return format_value(value, unit, trim=True)
+        return _points(float(value), trim=True, decimals=unit_decimals("percentage points", decimals))
+    return format_value(value, unit, trim=True, decimals=decimals)
 
 
 def comparison_words(comparison: str | None) -> str:
@@ -144,11 +158,11 @@ def comparison_words(comparison: str | None) -> str:
     return _COMPARISONS.get(comparison or "", "")
 
 
-def format_target(value: Any, unit: str | None, comparison: str | None) -> str:
+def format_target(value: Any, unit: str | None, comparison: str | None, *, decimals: Any = None) -> str:
     """Målvärde with its comparison: "högst 3,1 %", "minst 90 %", "ökning med 2 %", "minst 0 tkr"."""
     if is_missing(value):
         return DASH
     shown_unit = "%" if comparison == "increase_by_pct" else unit
-    figure = format_value(value, shown_unit, trim=True)
+    figure = format_value(value, shown_unit, trim=True, decimals=None if comparison == "increase_by_pct" else decimals)
     words = comparison_words(comparison)
     return f"{words} {figure}" if words else figure

@@ -696,6 +696,50 @@ def write_goals_fixture(warehouse_dir: Path) -> None:
          "window_name": "year", "value": 63.0, "gender": "K", "comment": None},
     ]  # fmt: skip
     write_delivery(warehouse_dir, "goal_reported_values", "0006", 41, reported)
+    write_own_indicators_fixture(warehouse_dir)
+
+
+def _own_indicator(indicator: str, name: str, unit: str, decimals: int, direction: str, frequency: str) -> dict:
+    return {
+        "indicator_id": indicator, "name_sv": name, "name_en": None, "unit": unit, "decimals": decimals,
+        "direction": direction, "kind": "numeric", "definition": None, "frequency": frequency,
+        "kolada_kpi_id": None, "reporting_unit_code": "062120",
+    }  # fmt: skip
+
+
+def write_own_indicators_fixture(warehouse_dir: Path) -> None:
+    """Indicators of the regions' own (goal_indicators), followed up at Serviceresor (062120):
+
+    - customer_index (index, 2 decimals, measured yearly): at least 4,65; reported 4,63: not met, and
+      judged in December only (no tertial or delår row);
+    - complaints_per_1000 (per 1000 inhabitants, half-yearly): at most 2,5; 2,1 by August (met), 2,7
+      for the year (not met); no tertial row.
+
+    Halland (0013) has a customer_index of its own too (a count): ids are unique per region.
+    """
+    indicators = [
+        _own_indicator("customer_index", "Kundindex", "index", 2, "higher_is_better", "yearly"),
+        _own_indicator("complaints_per_1000", "Klagomål per 1 000 invånare", "per 1000 inhabitants", 1,
+                       "lower_is_better", "half_yearly"),
+    ]  # fmt: skip
+    write_delivery(warehouse_dir, "goal_indicators", "0006", 42, indicators)
+    halland = [_own_indicator("customer_index", "Antal kundmöten", "count", 0, "higher_is_better", "tertial")]
+    write_delivery(warehouse_dir, "goal_indicators", "0013", 43, halland)
+    targets = [
+        {**_target("customer_index", 4.65, "at_least"), "unit_code": "062120"},
+        {**_target("complaints_per_1000", 2.5, "at_most"), "unit_code": "062120"},
+    ]
+    write_delivery(warehouse_dir, "goal_targets", "0006", 44, targets)
+    reported = [
+        {"unit_code": "062120", "indicator_id": indicator, "period_month": month, "window_name": window,
+         "value": value, "gender": "T", "comment": None}
+        for indicator, month, window, value in [
+            ("customer_index", date(2020, 12, 1), "year", 4.63),
+            ("complaints_per_1000", date(2020, 8, 1), "ytd", 2.1),
+            ("complaints_per_1000", date(2020, 12, 1), "year", 2.7),
+        ]
+    ]  # fmt: skip
+    write_delivery(warehouse_dir, "goal_reported_values", "0006", 45, reported)
 
 
 def write_kolada_fixture(warehouse_dir: Path) -> None:

@@ -38,6 +38,7 @@ FIXTURES = CORPUS / "fixtures"
 #: The prerequisite each source depends on, delivered before its files: (file, delivered as).
 PREREQUISITES = {
     "organisation": (FIXTURES / "organisation_0006.csv", "organisation.csv"),
+    "goal_indicators": (EXAMPLES / "goal_indicators_example.csv", "matetal.csv"),
     "gtfs": (EXAMPLES / "ridership_gtfs_example.zip", "gtfs_2020-12-14.zip"),
 }
 #: The good file delivered after each bad one: (documented example, delivered as).
@@ -53,6 +54,7 @@ GOOD: dict[str, tuple[str, str]] = {
     "ridership_service_trips": ("ridership_service_trips_example.csv", "serviceresor_2020-03.csv"),
     "ridership_production": ("ridership_production_example.csv", "produktion_2020-03.csv"),
     "population": ("population_example.csv", "folkmangd.csv"),
+    "goal_indicators": ("goal_indicators_example.csv", "matetal_rattad.csv"),
     "goal_structure": ("goal_structure_example.csv", "malstruktur.csv"),
     "goal_targets": ("goal_targets_example.csv", "malvarden.csv"),
     "goal_reported_values": ("goal_reported_values_example.csv", "rapporterade_varden.csv"),

@@ -683,6 +683,49 @@ def test_a_years_target_is_followed_up_at_tertial_delar_and_year(build: Build) -
     assert statuses == [("2020-04", "not_measurable"), ("2020-08", "not_measurable"), ("2020-12", "not_met")]
 
 
+def test_a_regions_own_indicators_are_judged_at_the_report_points_their_frequency_names(build: Build) -> None:
+    rows = build.query(
+        "select indicator_id, period, period_kind, outcome, target_value, status, unit, decimals, indicator_name_sv "
+        "from marts.fct_goal_fulfilment where organisation_id = '062120' order by indicator_id, period"
+    )
+    assert rows == [
+        ("complaints_per_1000", "2020-08", "delår", 2.1, 2.5, "met", "per 1000 inhabitants", 1,
+         "Klagomål per 1 000 invånare"),
+        ("complaints_per_1000", "2020-12", "år", 2.7, 2.5, "not_met", "per 1000 inhabitants", 1,
+         "Klagomål per 1 000 invånare"),
+        ("customer_index", "2020-12", "år", 4.63, 4.65, "not_met", "index", 2, "Kundindex"),
+    ]  # fmt: skip
+    values = build.query(
+        "select indicator_id, period, value, unit, direction, domain from marts.kpi_indicator_values "
+        "where organisation_id = '062120' and domain = 'goals' order by indicator_id, period"
+    )
+    assert values == [
+        ("complaints_per_1000", "2020-08", 2.1, "per 1000 inhabitants", "lower_is_better", "goals"),
+        ("complaints_per_1000", "2020-12", 2.7, "per 1000 inhabitants", "lower_is_better", "goals"),
+        ("customer_index", "2020-12", 4.63, "index", "higher_is_better", "goals"),
+    ]
+
+
+def test_dim_indicator_holds_the_catalogue_once_and_each_regions_own_indicators(build: Build) -> None:
+    own = build.query(
+        "select region_id, indicator_id, name_sv, unit, decimals, origin from marts.dim_indicator "
+        "where region_id is not null order by region_id, indicator_id"
+    )
+    assert own == [
+        ("0006", "complaints_per_1000", "Klagomål per 1 000 invånare", "per 1000 inhabitants", 1, "region"),
+        ("0006", "customer_index", "Kundindex", "index", 2, "region"),
+        ("0013", "customer_index", "Antal kundmöten", "count", 0, "region"),
+    ]
+    catalogue = build.query(
+        "select count(*), count(distinct indicator_id), min(origin), max(origin) from marts.dim_indicator "
+        "where region_id is null"
+    )
+    seed = build.query("select count(*) from seeds.indicators")
+    assert catalogue == [(seed[0][0], seed[0][0], "catalogue", "catalogue")]
+    sick = build.query("select unit, decimals from marts.dim_indicator where indicator_id = 'sick_leave_rate'")
+    assert sick == [("%", 1)], "a catalogue indicator prints with its unit's decimals (seeds/units.csv)"
+
+
 def test_reported_values_are_rows_of_the_published_kpi_table_with_unit_and_direction(build: Build) -> None:
     rows = build.query(
         "select gender, value, unit, direction, domain, breakdown, is_suppressed from marts.kpi_indicator_values "

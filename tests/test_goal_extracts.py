@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.goals.extracts import GoalReportedValueSource, GoalStructureSource, GoalTargetSource
+from ingest.goals.extracts import (
+    GoalIndicatorSource,
+    GoalReportedValueSource,
+    GoalStructureSource,
+    GoalTargetSource,
+)
 from ingest.hr.organisation import OrganisationSource
 from ingest.landing import ingest_file
 from tests.extract_fixtures import assert_reported, raw_rows_of
@@ -54,6 +59,104 @@ def raw_rows(settings, source: str, columns: str) -> list[tuple]:
 def report(settings, source: str) -> str:
     (path,) = (settings.quarantine_dir / source / "0006").glob("*.report.txt")
     return path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# The region's own indicators
+# --------------------------------------------------------------------------------------------------
+
+INDICATOR_HEADER = (
+    "Mätetal;Namn;Engelskt namn;Måttenhet;Decimaler;Riktning;Typ;Definition;Frekvens;Kolada-id;Rapporteras av\n"
+)
+INDICATOR_COLUMNS = (
+    "indicator_id, name_sv, name_en, unit, decimals, direction, kind, frequency, kolada_kpi_id, reporting_unit_code"
+)
+OWN_INDICATORS = (
+    INDICATOR_HEADER
+    + "co2_business_travel;CO₂ från tjänsteresor;CO₂ from business travel;kg CO2e;;lägre är bättre;;;år;;061100\n"
+    + "energy_kwh_per_m2;Energianvändning;;KWh/m2;1;Lower is better;Numeriskt;Atemp;tertial;;\n"
+    + "patient_index;Patientindex;;Index;2;högre är bättre;numeriskt;Skala 1–5;år;;\n"
+    + "prescriptions;Förskrivningar per 1 000 invånare;;per 1000 invånare;;;;;delår;U01234;\n"
+    + "plan_adopted;Plan antagen;;antal;;;ja/nej;;år;;\n"
+    + "dialogue;Dialog med patientföreningar;;antal;;;Kvalitativt;;;;\n"
+)
+
+
+def test_a_regions_own_indicators_load_with_units_decimals_and_kinds_normalised(settings, deliver):
+    delivery = ingest_file(deliver("goal_indicators", "matetal.csv", OWN_INDICATORS), GoalIndicatorSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_indicators", INDICATOR_COLUMNS) == [
+        ("co2_business_travel", "CO₂ från tjänsteresor", "CO₂ from business travel", "kg CO2e", 0,
+         "lower_is_better", "numeric", "yearly", None, "061100"),
+        ("energy_kwh_per_m2", "Energianvändning", None, "kWh/m²", 1, "lower_is_better", "numeric", "tertial",
+         None, None),
+        ("patient_index", "Patientindex", None, "index", 2, "higher_is_better", "numeric", "yearly", None, None),
+        ("prescriptions", "Förskrivningar per 1 000 invånare", None, "per 1000 inhabitants", 1, "not_applicable",
+         "numeric", "half_yearly", "U01234", None),
+        ("plan_adopted", "Plan antagen", None, "count", 0, "not_applicable", "yes_no", "yearly", None, None),
+        ("dialogue", "Dialog med patientföreningar", None, "count", 0, "not_applicable", "qualitative", "yearly",
+         None, None),
+    ]  # fmt: skip
+
+
+def test_a_broken_indicator_file_names_each_rule(settings, deliver):
+    name = "matetal_fel.csv"
+    path = deliver(
+        "goal_indicators",
+        name,
+        INDICATOR_HEADER
+        + "Patient Index;Patientindex;;index;;;;;;;\n"
+        + "sick_leave_rate;Sjukfrånvaro;;%;;;;;;;\n"
+        + "nki;NKI;;stjärnor;9;uppåt;siffra;;varannan vecka;N123;999999\n"
+        + "nki;NKI igen;;index;;;;;;;\n"
+        + ";;;;;;;;;;\n",
+    )
+    assert ingest_file(path, GoalIndicatorSource(), settings).status == "quarantined"
+    text = report(settings, "goal_indicators")
+    assert_reported(
+        text,
+        f"{name}, line 2, column Mätetal: Mätetal must be lower-case letters a-z, digits and _",
+        f"{name}, line 3, column Mätetal: Mätetal is an indicator of the shared catalogue",
+        f"{name}, line 4, column Måttenhet: Måttenhet must be a unit of seeds/units.csv",
+        f"{name}, line 4, column Decimaler: Decimaler must be 0-4",
+        f"{name}, line 4, column Riktning: Riktning must be högre är bättre",
+        f"{name}, line 4, column Typ: Typ must be numeriskt, ja/nej or kvalitativt",
+        f"{name}, line 4, column Frekvens: Frekvens must be månad, tertial, delår or år",
+        f"{name}, line 4, column Kolada-id: Kolada-id must be a Kolada KPI id",
+        f"{name}, line 4, column Rapporteras av: Rapporteras av is not a unit of the region's organisation",
+        f"{name}, line 5, column Mätetal: a Mätetal appears twice in the delivery",
+        f"{name}, line 6, column Mätetal: Mätetal is required",
+        f"{name}, line 6, column Namn: Namn is required",
+        f"{name}, line 6, column Måttenhet: Måttenhet is required",
+    )
+    assert not raw_rows(settings, "goal_indicators", "indicator_id")
+
+
+def test_a_target_on_an_unknown_indicator_loads_when_resent_unchanged_after_the_indicator_arrives(settings, deliver):
+    """The region's own indicator is named by its targets, and both regions may use the same id."""
+    targets = TARGET_HEADER + "061100;co2_business_travel;2020;;1200;högst;10\n"
+    first = ingest_file(deliver("goal_targets", "malvarden.csv", targets), GoalTargetSource(), settings)
+    assert first.status == "quarantined"
+    assert_reported(
+        report(settings, "goal_targets"),
+        "malvarden.csv, line 2, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the "
+        "region's goal_indicators extract",
+    )
+    indicators = ingest_file(deliver("goal_indicators", "m.csv", OWN_INDICATORS), GoalIndicatorSource(), settings)
+    assert indicators.status == "loaded", indicators.reason
+    again = ingest_file(deliver("goal_targets", "malvarden.csv", targets), GoalTargetSource(), settings)
+    assert again.status == "loaded", again.reason
+    assert again.sha256 == first.sha256
+    assert raw_rows(settings, "goal_targets", "indicator_id, target_value") == [("co2_business_travel", 1200.0)]
+
+
+def test_a_later_indicator_delivery_adds_and_revises_never_removes(settings, deliver):
+    ingest_file(deliver("goal_indicators", "a.csv", OWN_INDICATORS), GoalIndicatorSource(), settings)
+    revised = INDICATOR_HEADER + "patient_index;Patientindex (reviderat);;index;1;;;;;;\n"
+    assert ingest_file(deliver("goal_indicators", "b.csv", revised), GoalIndicatorSource(), settings).status == "loaded"
+    values = VALUE_HEADER + "061100;patient_index;202012;år;4,63;;\n061100;dialogue;202012;år;3;;\n"
+    delivery = ingest_file(deliver("goal_reported_values", "v.csv", values), GoalReportedValueSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
 
 
 # --------------------------------------------------------------------------------------------------
@@ -130,7 +233,8 @@ def test_a_broken_target_file_names_each_rule(settings, deliver):
     assert_reported(
         report(settings, "goal_targets"),
         f"{name}, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  [value: 069999]",
-        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv  "
+        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+        "(deliver the region's own indicator there first, then this file again)  "
         "[value: no_such_indicator]",
         f"{name}, line 5, column Jämförelse: Jämförelse must be högst, minst, lägre än, högre än, ökning med % or "
         "lika med (or at most, at least, lower than, higher than, increase by %, equal to)  [value: ungefär]",
@@ -231,7 +335,8 @@ def test_a_broken_goal_structure_names_each_rule(settings, deliver):
         report(settings, "goal_structure"),
         "malstruktur.csv, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  "
         "[value: 069999]",
-        "malstruktur.csv, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv  "
+        "malstruktur.csv, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+        "(deliver the region's own indicator there first, then this file again)  "
         "[value: nki]",
         "malstruktur.csv, line 5, column Ordning: Ordning is never negative  [value: -1]",
         "malstruktur.csv, line 6, column År: År must be a year 2000-2100  [value: 2200]",
@@ -322,7 +427,8 @@ def test_broken_reported_values_name_each_rule(settings, deliver):
     assert_reported(
         report(settings, "goal_reported_values"),
         f"{name}, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  [value: 069999]",
-        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv  "
+        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+        "(deliver the region's own indicator there first, then this file again)  "
         "[value: nki_resenarer]",
         f"{name}, line 5, column Mätetal: Mätetal sick_leave_rate is computed from the hr extracts: only indicators "
         "of domain goals are reported  [value: sick_leave_rate]",
@@ -364,6 +470,7 @@ def test_reported_values_before_the_organisation_are_rejected_saying_so(settings
 @pytest.mark.parametrize(
     ("example", "source", "periods"),
     [
+        ("goal_indicators_example.csv", GoalIndicatorSource(), ()),
         ("goal_targets_example.csv", GoalTargetSource(), ("2020-08", "2020-12")),
         ("goal_structure_example.csv", GoalStructureSource(), ("2020-12",)),
         ("goal_reported_values_example.csv", GoalReportedValueSource(), ("2020-08", "2020-12")),

@@ -9,7 +9,9 @@ select distinct
     kpi.age_band
 from {{ ref('kpi_indicator_values') }} as kpi
 left join {{ ref('dim_region') }} as regions on regions.region_id = kpi.region_id
-left join {{ ref('dim_indicator') }} as indicators on indicators.indicator_id = kpi.indicator_id
+left join {{ ref('dim_indicator') }} as indicators
+    on indicators.indicator_id = kpi.indicator_id
+    and (indicators.region_id is null or indicators.region_id = kpi.region_id)
 left join {{ ref('dim_period') }} as periods on periods.period = kpi.period
 left join {{ ref('dim_gender') }} as genders on genders.gender = kpi.gender
 left join {{ ref('dim_age_band') }} as age_bands on age_bands.age_band = kpi.age_band

@@ -7,10 +7,15 @@ as a small ``;``-separated extract. Every row names a unit of the region's organ
 version: a target or a goal belongs to the unit, not to one of its validity intervals) and an
 indicator of ``seeds/indicators.csv``, read at run time so a new indicator needs no code change.
 Rules are SQL predicates checked in DuckDB (:mod:`ingest.extract`); GX validates the file's profile.
-See docs/extracts/goal_targets.md, goal_structure.md and goal_reported_values.md.
+A region's own indicators (mätetal: CO₂ from business travel, kWh/m², a survey index) arrive as the
+``goal_indicators`` extract, so a region never needs a change to the repo; ids are the region's own.
+See docs/extracts/goal_indicators.md, goal_targets.md, goal_structure.md and goal_reported_values.md.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from ingest.extract import Field, Rule, Staged, Unique, sql_string
 from ingest.finance.common import month_code, required
@@ -53,7 +58,48 @@ WINDOWS = {
 GENDERS = ("T", "K", "M")
 
 _UNIT_RULE = "Enhet is not a unit of the region's organisation extract"
-_INDICATOR_RULE = "Mätetal must be an indicator_id of seeds/indicators.csv"
+_INDICATOR_RULE = (
+    "Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+    "(deliver the region's own indicator there first, then this file again)"
+)
+#: The table :func:`region_indicators_table` creates: the region's own indicators, latest delivery of each.
+REGION_INDICATORS = "ref_region_indicators"
+#: The kinds of indicator (Typ): a number compared with its target, ja/nej, or a status the unit reports.
+KINDS = {
+    "numeriskt": "numeric",
+    "numerisk": "numeric",
+    "tal": "numeric",
+    "numeric": "numeric",
+    "ja/nej": "yes_no",
+    "yes/no": "yes_no",
+    "kvalitativt": "qualitative",
+    "kvalitativ": "qualitative",
+    "qualitative": "qualitative",
+}
+DIRECTIONS = {
+    "högre är bättre": "higher_is_better",
+    "higher is better": "higher_is_better",
+    "lägre är bättre": "lower_is_better",
+    "lower is better": "lower_is_better",
+    "ej tillämpligt": "not_applicable",
+    "not applicable": "not_applicable",
+}
+#: Frekvens: how often the indicator is measured, so which report points it is followed up at.
+FREQUENCIES = {
+    "månad": "monthly",
+    "månadsvis": "monthly",
+    "monthly": "monthly",
+    "tertial": "tertial",
+    "tertialvis": "tertial",
+    "delår": "half_yearly",
+    "halvår": "half_yearly",
+    "half-yearly": "half_yearly",
+    "år": "yearly",
+    "årsvis": "yearly",
+    "helår": "yearly",
+    "yearly": "yearly",
+}
+MAX_DECIMALS = 4
 
 
 def indicator_domains(settings: Settings) -> dict[str, str]:
@@ -61,8 +107,40 @@ def indicator_domains(settings: Settings) -> dict[str, str]:
     return {row["indicator_id"]: row["domain"] for row in seed_rows(settings, "indicators")}
 
 
+def units_by_spelling(settings: Settings) -> dict[str, str]:
+    """``{spelling: unit}`` from ``seeds/units.csv``: every accepted spelling (lower case) and the id itself."""
+    spellings: dict[str, str] = {}
+    for row in seed_rows(settings, "units"):
+        for spelling in (row["unit"], *row["accepted"].split("|")):
+            spellings[spelling.strip().lower()] = row["unit"]
+    return spellings
+
+
+def region_indicator_files(settings: Settings, region_id: str) -> list[Path]:
+    """The raw files of the region's loaded ``goal_indicators`` deliveries (oldest first)."""
+    folder = settings.raw_dir / GoalIndicatorSource.name / region_id
+    files = [f for f in folder.glob("*.parquet") if f.name[:1].isdigit()] if folder.is_dir() else []
+    return sorted(files, key=lambda f: int(f.name.split("_", 1)[0]))
+
+
+def region_indicators_table(settings: Settings, region_id: str) -> list[tuple[str, list[Any]]]:
+    """Setup statements creating :data:`REGION_INDICATORS` (``indicator_id``, ``kind``, ``unit``): the
+    region's own indicators, each as its latest delivery describes it (empty before any delivery)."""
+    create = f"CREATE OR REPLACE TEMP TABLE {REGION_INDICATORS} (indicator_id VARCHAR, kind VARCHAR, unit VARCHAR)"
+    files = region_indicator_files(settings, region_id)
+    if not files:
+        return [(create, [])]
+    fill = (
+        f"INSERT INTO {REGION_INDICATORS} SELECT indicator_id, kind, unit "  # noqa: S608 - code-owned SQL
+        "FROM read_parquet(?, union_by_name = true) "
+        "QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY _delivery_seq DESC) = 1"
+    )
+    return [(create, []), (fill, [[str(f) for f in files]])]
+
+
 def _code_rules(delivered: Delivered) -> tuple[list[Rule], list[tuple[str, list]]]:
-    """Enhet a unit of the region's organisation (any version), Mätetal an indicator of the catalogue."""
+    """Enhet a unit of the region's organisation (any version), Mätetal an indicator of the catalogue
+    or one of the region's own (its ``goal_indicators`` deliveries)."""
     known, setup = units_table(delivered.settings, delivered.region_id)
     indicators = sorted(indicator_domains(delivered.settings))
     units = unit_rules("unit_code", None, known=known, header="Enhet", not_a_unit=_UNIT_RULE)[1:]
@@ -70,12 +148,13 @@ def _code_rules(delivered: Delivered) -> tuple[list[Rule], list[tuple[str, list]
         *[Rule(r.rule, r.where, header="Enhet", value="unit_code") for r in units],
         Rule(
             _INDICATOR_RULE,
-            f"indicator_id IS NOT NULL AND NOT {in_values('indicator_id', indicators)}",
+            f"indicator_id IS NOT NULL AND NOT {in_values('indicator_id', indicators)} AND indicator_id "  # noqa: S608 - code-owned SQL
+            f"NOT IN (SELECT indicator_id FROM {REGION_INDICATORS})",
             header="Mätetal",
             value="indicator_id",
         ),
     ]
-    return rules, setup
+    return rules, [*setup, *region_indicators_table(delivered.settings, delivered.region_id)]
 
 
 def _year_rule(column: str, header: str) -> Rule:
@@ -90,6 +169,144 @@ def _normalised(column: str, choices: dict[str, str]) -> str:
     """SQL: the id the text maps to (case and inner spaces ignored), NULL when it maps to none."""
     key = f"lower(trim(regexp_replace({column}, '\\s+', ' ', 'g')))"
     return f"CASE {key} " + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in choices.items()) + " END"
+
+
+# --------------------------------------------------------------------------------------------------
+# The region's own indicators (mätetal)
+# --------------------------------------------------------------------------------------------------
+
+INDICATOR_FIELDS = [
+    Field("Mätetal", "indicator_id"),
+    Field("Namn", "name_sv"),
+    Field("Engelskt namn", "name_en", required=False),
+    Field("Måttenhet", "unit_text"),
+    Field("Decimaler", "decimals", "integer", required=False),
+    Field("Riktning", "direction_text", required=False),
+    Field("Typ", "kind_text", required=False),
+    Field("Definition", "definition", required=False),
+    Field("Frekvens", "frequency_text", required=False),
+    Field("Kolada-id", "kolada_kpi_id", required=False),
+    Field("Rapporteras av", "reporting_unit_code", required=False),
+]
+#: An id the region chooses: lower-case letters a-z, digits and _, starting with a letter (used in URLs,
+#: dbt and BI tools as it is).
+INDICATOR_ID_PATTERN = "^[a-z][a-z0-9_]{0,63}$"
+
+
+class GoalIndicatorSource(CsvSource):
+    """Mätetal: the region's own indicators (name, unit, decimals, direction, kind, frequency), which the
+    shared catalogue (``seeds/indicators.csv``, what the warehouse computes) does not hold."""
+
+    name = "goal_indicators"
+    depends_on: tuple[str, ...] = ("organisation",)
+    contract_doc = "docs/extracts/goal_indicators.md"
+    schema = (
+        RawColumn("indicator_id", "VARCHAR", nullable=False),
+        RawColumn("name_sv", "VARCHAR", nullable=False),
+        RawColumn("name_en", "VARCHAR"),
+        RawColumn("unit", "VARCHAR", nullable=False),
+        RawColumn("decimals", "INTEGER", nullable=False),
+        RawColumn("direction", "VARCHAR", nullable=False),
+        RawColumn("kind", "VARCHAR", nullable=False),
+        RawColumn("definition", "VARCHAR"),
+        RawColumn("frequency", "VARCHAR", nullable=False),
+        RawColumn("kolada_kpi_id", "VARCHAR"),
+        RawColumn("reporting_unit_code", "VARCHAR"),
+    )
+    fields = INDICATOR_FIELDS
+
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        settings = delivered.settings
+        known, setup = units_table(settings, delivered.region_id)
+        units = units_by_spelling(settings)
+        default_decimals = {row["unit"]: int(row["decimals"]) for row in seed_rows(settings, "units")}
+        catalogue = sorted(indicator_domains(settings))
+        reporting = unit_rules(
+            "reporting_unit_code",
+            None,
+            known=known,
+            header="Rapporteras av",
+            not_a_unit="Rapporteras av is not a unit of the region's organisation extract",
+        )[1:]
+        unit_key = "lower(trim(regexp_replace(unit_text, '\\s+', ' ', 'g')))"
+        unit_sql = (
+            "CASE "
+            + " ".join(f"WHEN {unit_key} = {sql_string(k)} THEN {sql_string(v)}" for k, v in units.items())
+            + " END"
+        )
+        decimals_sql = (
+            "coalesce(decimals, CASE unit "
+            + " ".join(f"WHEN {sql_string(u)} THEN {d}" for u, d in default_decimals.items())
+            + " END)"
+        )
+        return Plan(
+            derived={
+                "unit": unit_sql,
+                "kind": f"coalesce({_normalised('kind_text', KINDS)}, CASE WHEN kind_text IS NULL THEN 'numeric' END)",
+                "direction": f"coalesce({_normalised('direction_text', DIRECTIONS)}, "
+                "CASE WHEN direction_text IS NULL THEN 'not_applicable' END)",
+                "frequency": f"coalesce({_normalised('frequency_text', FREQUENCIES)}, "
+                "CASE WHEN frequency_text IS NULL THEN 'yearly' END)",
+            },
+            raw={"decimals": decimals_sql},
+            rules=[
+                *required({"indicator_id": "Mätetal", "name_sv": "Namn", "unit_text": "Måttenhet"}),
+                Rule(
+                    "Mätetal must be lower-case letters a-z, digits and _ (starting with a letter, at most 64)",
+                    "indicator_id IS NOT NULL AND NOT "
+                    f"regexp_full_match(indicator_id, {sql_string(INDICATOR_ID_PATTERN)})",
+                    header="Mätetal",
+                    value="indicator_id",
+                ),
+                Rule(
+                    "Mätetal is an indicator of the shared catalogue (seeds/indicators.csv), which the warehouse "
+                    "computes: give the region's own indicator an id of its own",
+                    f"indicator_id IS NOT NULL AND {in_values('indicator_id', catalogue)}",
+                    header="Mätetal",
+                    value="indicator_id",
+                ),
+                Rule(
+                    "Måttenhet must be a unit of seeds/units.csv (e.g. %, index, antal, per 1000 invånare, kWh/m², "
+                    "kg CO2e, kr, tkr, mnkr, dagar, årsarbetare)",
+                    "unit_text IS NOT NULL AND unit IS NULL",
+                    header="Måttenhet",
+                    value="unit_text",
+                ),
+                Rule(
+                    f"Decimaler must be 0-{MAX_DECIMALS}",
+                    f"decimals < 0 OR decimals > {MAX_DECIMALS}",
+                    ("decimals",),
+                ),
+                Rule(
+                    "Typ must be numeriskt, ja/nej or kvalitativt (or numeric, yes/no, qualitative); empty = numeriskt",
+                    "kind_text IS NOT NULL AND kind IS NULL",
+                    header="Typ",
+                    value="kind_text",
+                ),
+                Rule(
+                    "Riktning must be högre är bättre, lägre är bättre or ej tillämpligt (or higher is better, "
+                    "lower is better, not applicable)",
+                    "direction_text IS NOT NULL AND direction IS NULL",
+                    header="Riktning",
+                    value="direction_text",
+                ),
+                Rule(
+                    "Frekvens must be månad, tertial, delår or år (or monthly, tertial, half-yearly, yearly); "
+                    "empty = år",
+                    "frequency_text IS NOT NULL AND frequency IS NULL",
+                    header="Frekvens",
+                    value="frequency_text",
+                ),
+                Rule(
+                    "Kolada-id must be a Kolada KPI id: N or U and five digits (N60030)",
+                    "kolada_kpi_id IS NOT NULL AND NOT regexp_full_match(kolada_kpi_id, '[NU][0-9]{5}')",
+                    ("kolada_kpi_id",),
+                ),
+                *[Rule(r.rule, r.where, header="Rapporteras av", value="reporting_unit_code") for r in reporting],
+                Unique("a Mätetal appears twice in the delivery", ("indicator_id",), header="Mätetal"),
+            ],
+            setup=setup,
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -111,7 +328,7 @@ class GoalTargetSource(CsvSource):
     """Målvärden: per unit, indicator and year (or part of a year), the target and how it is compared."""
 
     name = "goal_targets"
-    depends_on: tuple[str, ...] = ("organisation",)
+    depends_on: tuple[str, ...] = ("organisation", "goal_indicators")
     contract_doc = "docs/extracts/goal_targets.md"
     schema = (
         RawColumn("unit_code", "VARCHAR", nullable=False),
@@ -188,7 +405,7 @@ class GoalStructureSource(CsvSource):
     """Målstruktur: per year, which unit reports which indicator under which perspective and goal."""
 
     name = "goal_structure"
-    depends_on: tuple[str, ...] = ("organisation",)
+    depends_on: tuple[str, ...] = ("organisation", "goal_indicators")
     contract_doc = "docs/extracts/goal_structure.md"
     schema = (
         RawColumn("structure_year", "INTEGER", nullable=False),
@@ -240,7 +457,7 @@ class GoalReportedValueSource(CsvSource):
     """Rapporterade värden: values of the ``goals`` indicators, which no other extract computes."""
 
     name = "goal_reported_values"
-    depends_on: tuple[str, ...] = ("organisation",)
+    depends_on: tuple[str, ...] = ("organisation", "goal_indicators")
     contract_doc = "docs/extracts/goal_reported_values.md"
     schema = (
         RawColumn("unit_code", "VARCHAR", nullable=False),

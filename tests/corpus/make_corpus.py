@@ -1445,8 +1445,70 @@ def population_cases() -> list[Case]:
 
 
 # --------------------------------------------------------------------------------------------------
-# goal_structure, goal_targets, goal_reported_values
+# goal_indicators, goal_structure, goal_targets, goal_reported_values
 # --------------------------------------------------------------------------------------------------
+
+INDICATOR_HEADER = (
+    "Mätetal;Namn;Engelskt namn;Måttenhet;Decimaler;Riktning;Typ;Definition;Frekvens;Kolada-id;Rapporteras av"
+)
+GI1 = "co2_business_travel;Koldioxidutsläpp från tjänsteresor;;kg CO2e;;lägre är bättre;;;år;;061100"
+GI2 = "staff_survey_index;Medarbetarindex;;index;2;högre är bättre;numeriskt;Skala 1–5;år;;"
+
+
+def indicator_cases() -> list[Case]:
+    s = "goal_indicators"
+
+    def f(*rows: str) -> bytes:
+        return text([INDICATOR_HEADER, *rows])
+
+    return [
+        Case(
+            s,
+            "indicators_catalogue_id.csv",
+            f(GI1, GI2.replace("staff_survey_index", "sick_leave_rate")),
+            "Mätetal sick_leave_rate, an id of the shared catalogue",
+            "Mätetal is an indicator of the shared catalogue",
+            3,
+            "Mätetal",
+        ),
+        Case(
+            s,
+            "indicators_unknown_unit.csv",
+            f(GI1.replace("kg CO2e", "stjärnor"), GI2),
+            "Måttenhet stjärnor",
+            "Måttenhet must be a unit of seeds/units.csv",
+            2,
+            "Måttenhet",
+        ),
+        Case(
+            s,
+            "indicators_bad_id.csv",
+            f(GI1, GI2.replace("staff_survey_index", "Medarbetar index")),
+            "Mätetal with a capital and a space",
+            "Mätetal must be lower-case letters a-z, digits and _",
+            3,
+            "Mätetal",
+        ),
+        Case(
+            s,
+            "indicators_duplicate.csv",
+            f(GI1, GI2, GI1.replace("Koldioxidutsläpp", "Utsläpp")),
+            "the same Mätetal twice",
+            "a Mätetal appears twice in the delivery",
+            4,
+            "Mätetal",
+        ),
+        Case(
+            s,
+            "indicators_too_many_decimals.csv",
+            f(GI1, GI2.replace(";2;", ";7;")),
+            "Decimaler 7",
+            "Decimaler must be 0-4",
+            3,
+            "Decimaler",
+        ),
+    ]
+
 
 STRUCTURE_HEADER = "År;Perspektiv;Mål;Framgångsfaktor;Mätetal;Enhet;Ordning;Kommentar"
 G1 = "2020;Medborgare och kund;Nöjda resenärer;Attraktiv kollektivtrafik;nki_travellers;062100;1;Sjönk under pandemin"
@@ -1624,6 +1686,7 @@ def all_cases() -> list[Case]:
         *service_trip_cases(),
         *production_cases(),
         *population_cases(),
+        *indicator_cases(),
         *structure_cases(),
         *target_cases(),
         *reported_value_cases(),

@@ -45,6 +45,8 @@ select
     indicator_id,
     domain,
     unit,
+    decimals,
+    kind,
     direction,
     target_year,
     period,

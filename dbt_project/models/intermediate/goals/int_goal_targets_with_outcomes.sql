@@ -5,12 +5,21 @@
 -- "increase by x %" the outcome is the change in % against the same window a year earlier.
 with
 
--- A target for a whole year (no period) is followed up at each of the year's report points: tertial 1
--- (April, outcome January–April), delår (August, January–August) and the year (December); a target
--- for a period is judged at that month only, and replaces the year's target there.
+-- A target for a whole year (no period) is followed up at each of the year's report points its
+-- indicator is measured at: tertial 1 (April, outcome January–April), delår (August, January–August)
+-- and the year (December). A region's own indicator says how often it is measured (frequency: yearly →
+-- the year only, half_yearly → delår and year, tertial or monthly → all three); the catalogue's are
+-- followed up at all three. A target for a period is judged at that month only, and replaces the
+-- year's target there.
 follow_up_months as (
 
     select * from (values (4), (8), (12)) as months (follow_up_month)
+
+),
+
+indicators as (
+
+    select * from {{ ref('int_indicators_unioned') }}
 
 ),
 
@@ -20,8 +29,16 @@ targets as (
         targets.*,
         coalesce(targets.period_month, make_date(targets.target_year, months.follow_up_month, 1)) as period_end
     from {{ ref('stg_goals__targets') }} as targets
+    left join indicators
+        on indicators.indicator_id = targets.indicator_id
+        and (indicators.region_id is null or indicators.region_id = targets.region_id)
     left join follow_up_months as months
         on targets.period_month is null
+        and months.follow_up_month >= case
+            when indicators.origin = 'region' and indicators.frequency = 'yearly' then 12
+            when indicators.origin = 'region' and indicators.frequency = 'half_yearly' then 8
+            else 4
+        end
     qualify row_number() over (
         partition by targets.region_id, targets.organisation_id, targets.indicator_id, period_end
         order by targets.period_month is null
@@ -36,12 +53,6 @@ targets_windowed as (
         case when month(period_end) = 12 then 'year' else 'ytd' end as window_name,
         case month(period_end) when 4 then 'tertial' when 8 then 'delår' when 12 then 'år' end as period_kind
     from targets
-
-),
-
-indicators as (
-
-    select * from {{ ref('indicators') }}
 
 ),
 
@@ -66,6 +77,8 @@ outcomes as (
         targets.*,
         indicators.domain,
         indicators.unit,
+        indicators.decimals,
+        indicators.kind,
         indicators.direction,
         strftime(targets.period_end, '%Y-%m') as period,
         case
@@ -85,6 +98,7 @@ outcomes as (
     from targets_windowed as targets
     left join indicators
         on indicators.indicator_id = targets.indicator_id
+        and (indicators.region_id is null or indicators.region_id = targets.region_id)
     left join kpi
         on kpi.region_id = targets.region_id
         and kpi.organisation_id = targets.organisation_id
@@ -124,6 +138,8 @@ select
     cast(indicator_id as varchar) as indicator_id,
     cast(domain as varchar) as domain,
     cast(unit as varchar) as unit,
+    cast(decimals as integer) as decimals,
+    cast(kind as varchar) as kind,
     cast(direction as varchar) as direction,
     cast(target_year as integer) as target_year,
     cast(period as varchar) as period,

@@ -1,19 +1,27 @@
--- One row per indicator (mätetal) of the catalogue seed: names, unit, direction, Kolada id, where it
--- comes from, how it rolls up and how often it is measured.
+-- One row per indicator (mätetal): the shared catalogue (seeds/indicators.csv; region_id null, every
+-- region) and each region's own indicators (the goal_indicators extract; region_id set). Names, unit and
+-- decimals, direction, kind (numeric, yes/no, qualitative), Kolada id, where it comes from, how it rolls
+-- up and how often it is measured. Join a fact on indicator_id and (region_id is null or region_id =
+-- the fact's region_id).
 select
-    cast(indicator_id as varchar) as indicator_id,
+    indicator_id,
+    region_id,
     name_sv,
     name_en,
-    cast(unit as varchar) as unit,
+    unit,
+    decimals,
     direction,
-    cast(kolada_kpi_id as varchar) as kolada_kpi_id,
+    kind,
+    kolada_kpi_id,
     numerator_definition,
     denominator_definition,
     definition,
-    cast(source_model as varchar) as source_model,
-    cast(source_measure as varchar) as source_measure,
-    cast(roll_up as varchar) as roll_up,
-    cast(frequency as varchar) as frequency,
-    cast(domain as varchar) as domain,
-    cast(report_sign as integer) as report_sign
-from {{ ref('indicators') }}
+    source_model,
+    source_measure,
+    roll_up,
+    frequency,
+    domain,
+    report_sign,
+    reporting_organisation_id,
+    origin
+from {{ ref('int_indicators_unioned') }}

@@ -18,7 +18,7 @@ structure as (
 
 indicators as (
 
-    select * from {{ ref('indicators') }}
+    select * from {{ ref('int_indicators_unioned') }}
 
 ),
 
@@ -38,6 +38,8 @@ select
     cast(indicators.name_sv as varchar) as indicator_name_sv,
     cast(statuses.domain as varchar) as domain,
     cast(statuses.unit as varchar) as unit,
+    cast(statuses.decimals as integer) as decimals,
+    cast(statuses.kind as varchar) as indicator_kind,
     cast(statuses.direction as varchar) as direction,
     cast(statuses.target_year as integer) as target_year,
     cast(statuses.period as varchar) as period,
@@ -65,6 +67,7 @@ select
 from statuses
 left join indicators
     on indicators.indicator_id = statuses.indicator_id
+    and (indicators.region_id is null or indicators.region_id = statuses.region_id)
 left join structure
     on structure.region_id = statuses.region_id
     and structure.structure_year = statuses.target_year

@@ -112,6 +112,7 @@ left join regions
     on regions.region_id = indicator_values.region_id
 left join indicators
     on indicators.indicator_id = indicator_values.indicator_id
+    and (indicators.region_id is null or indicators.region_id = indicator_values.region_id)
 
 ),
 
@@ -169,6 +170,7 @@ domain_rows as (
         on regions.region_id = domain_values.region_id
     left join indicators
         on indicators.indicator_id = domain_values.indicator_id
+        and (indicators.region_id is null or indicators.region_id = domain_values.region_id)
 
 )
 
