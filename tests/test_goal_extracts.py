@@ -233,7 +233,8 @@ def test_a_broken_target_file_names_each_rule(settings, deliver):
     assert_reported(
         report(settings, "goal_targets"),
         f"{name}, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  [value: 069999]",
-        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv "
+        "or of the region's goal_indicators extract "
         "(deliver the region's own indicator there first, then this file again)  "
         "[value: no_such_indicator]",
         f"{name}, line 5, column Jämförelse: Jämförelse must be högst, minst, lägre än, högre än, ökning med % or "
@@ -335,7 +336,8 @@ def test_a_broken_goal_structure_names_each_rule(settings, deliver):
         report(settings, "goal_structure"),
         "malstruktur.csv, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  "
         "[value: 069999]",
-        "malstruktur.csv, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+        "malstruktur.csv, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv "
+        "or of the region's goal_indicators extract "
         "(deliver the region's own indicator there first, then this file again)  "
         "[value: nki]",
         "malstruktur.csv, line 5, column Ordning: Ordning is never negative  [value: -1]",
@@ -427,7 +429,8 @@ def test_broken_reported_values_name_each_rule(settings, deliver):
     assert_reported(
         report(settings, "goal_reported_values"),
         f"{name}, line 3, column Enhet: Enhet is not a unit of the region's organisation extract  [value: 069999]",
-        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv or of the region's goal_indicators extract "
+        f"{name}, line 4, column Mätetal: Mätetal must be an indicator_id of seeds/indicators.csv "
+        "or of the region's goal_indicators extract "
         "(deliver the region's own indicator there first, then this file again)  "
         "[value: nki_resenarer]",
         f"{name}, line 5, column Mätetal: Mätetal sick_leave_rate is computed from the hr extracts: only indicators "
