@@ -11,9 +11,10 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     AIRFLOW_HOME=/opt/airflow
 
-# curl for the api-server's health check (docker-compose.yml); PID 1 is Docker's init (`init: true`)
+# curl for the api-server's health check (docker-compose.yml); PID 1 is Docker's init (`init: true`);
+# chromium and a font print each follow-up report as a PDF (publish/pdf.py), at build time, never at run time
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl chromium fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/regionkpi

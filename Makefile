@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint env browser docker-compose compose-cli bench fuzz clean
+.PHONY: demo test lint env browser poppler docker-compose compose-cli bench fuzz clean
 
 env: $(VENV)/.installed
 
@@ -24,7 +24,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $@
 
-demo: env
+# The demo prints each follow-up report as a PDF with Debian's chromium (REGIONKPI_REPORT_EXPORTS=0: HTML only)
+demo: env browser
 	$(BIN)/regionkpi demo
 
 lint: env
@@ -38,11 +39,19 @@ lint: env
 CHROMIUM ?= $(or $(REGIONKPI_CHROMIUM),/usr/bin/chromium)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+# pdftotext and pdfinfo read the printed PDFs back in tests/test_exports.py
+APT_POPPLER := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends poppler-utils
 
 browser:
 	@if [ -x "$(CHROMIUM)" ]; then :; else \
-		echo "installing chromium for the browser tests (tests/test_report_browser.py)"; \
+		echo "installing chromium for the PDFs and the browser tests (tests/test_report_browser.py)"; \
 		$(SUDO) env $(APT_INSTALL) || { $(SUDO) apt-get update && $(SUDO) env $(APT_INSTALL); }; \
+	fi
+
+poppler:
+	@if command -v pdftotext >/dev/null 2>&1; then :; else \
+		echo "installing poppler-utils for the PDF tests (tests/test_exports.py)"; \
+		$(SUDO) env $(APT_POPPLER) || { $(SUDO) apt-get update && $(SUDO) env $(APT_POPPLER); }; \
 	fi
 
 # The deployment's docker-compose.yml is checked with Debian's docker-compose (`config` parses and
@@ -63,7 +72,7 @@ compose-cli: docker-compose  # the target's earlier name
 # The native Celery topology (tests/test_celery_topology.py: six Airflow processes and their tasks)
 # runs alone after the rest: beside them on two cores it took ~15 minutes instead of ~5, and starved
 # the timing of the kill tests.
-test: lint browser docker-compose
+test: lint browser poppler docker-compose
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not topology"
 	$(BIN)/python -m pytest -m topology
 

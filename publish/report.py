@@ -33,7 +33,7 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -748,13 +748,18 @@ def render_reports(
     *,
     run_id: str | None = None,
     published_at: str | None = None,
+    exports: Callable[[list[Path]], object] | None = None,
+    export_kinds: Sequence[str] = (),
 ) -> ReportSet:
     """Render one follow-up report per region × organisation × period of ``fct_goal_fulfilment`` in the
     published ``marts_db`` into ``out_dir`` (replaced as a whole), plus ``out_dir/index.html``.
 
     ``run_id`` and ``published_at`` go into every footer; by default they are read from the
-    snapshot's manifest.json next to ``marts_db``. Returns the report paths (index excluded) as a
-    :class:`ReportSet`, whose ``index`` is the index page. On any failure the previous set is untouched.
+    snapshot's manifest.json next to ``marts_db``. ``exports`` is called with the written reports'
+    paths while they are still in the temporary directory (the PDFs and workbooks beside them move into
+    place with the HTML, in the same rename); ``export_kinds`` (``pdf``, ``xlsx``) are linked from the
+    index. Returns the report paths (index excluded) as a :class:`ReportSet`, whose ``index`` is the
+    index page. On any failure the previous set is untouched.
     """
     # `current/marts.duckdb` resolved once: the manifest read for the footer is then the data's snapshot
     marts_db, out_dir = Path(marts_db).resolve(), Path(out_dir)
@@ -830,6 +835,9 @@ def render_reports(
                     "href": relative.as_posix(),
                     "label": period_label(period, kind),
                     "period": period,
+                    "exports": [
+                        {"kind": kind, "href": relative.with_suffix(f".{kind}").as_posix()} for kind in export_kinds
+                    ],
                     "summary": (
                         f"{current.get('met', 0)} / {current.get('partly_met', 0)} / {current.get('not_met', 0)} "
                         f"av {current.get('measured', 0)}"
@@ -844,6 +852,8 @@ def render_reports(
             for organisation_entry in region["organisations"]:
                 organisation_entry["reports"].sort(key=lambda r: r["period"], reverse=True)
         _write(tmp / INDEX, index_template.render({"regions": regions, "footer": footer, "total": len(written)}))
+        if exports is not None:
+            exports([tmp / path.relative_to(out_dir) for path in written])
         _fsync_dir(tmp)
         _move_into_place(tmp, out_dir)
     except BaseException:

@@ -254,7 +254,8 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     echo(f"Kolada export      : {Path(current['path']) / 'kolada_export.csv'}")
     echo(f"Follow-up reports  : {settings.reports_dir / 'index.html'}")
     for path in sorted(settings.reports_dir.glob("*/*/*.html")):
-        echo(f"  {path}")
+        exports = [path.with_suffix(suffix).name for suffix in (".pdf", ".xlsx") if path.with_suffix(suffix).exists()]
+        echo(f"  {path}" + (f"  (+ {', '.join(exports)})" if exports else ""))
     echo(f"dbt docs           : {settings.dbt_target_dir / 'static_index.html'}")
     echo(f"GX Data Docs       : {gate.get('data_docs_index')}")
     echo(f"Airflow logs       : {settings.warehouse_dir / 'logs'}")

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -223,12 +224,27 @@ def serve(settings: Settings, snapshot: PublishedSnapshot | None = None, *, echo
 
 
 def report(settings: Settings, *, echo: Echo | None = None) -> ReportSet:
-    """The follow-up reports (one self-contained HTML file per region × organisation × period) from the
-    current published snapshot into ``settings.reports_dir``, replacing the previous set atomically."""
+    """The follow-up reports (one self-contained HTML file per region × organisation × period, and each
+    as an A4 PDF and an Excel workbook unless ``report_exports`` is off) from the current published
+    snapshot into ``settings.reports_dir``, replacing the previous set atomically."""
+    from publish.excel import write_workbooks
+    from publish.pdf import print_pdfs
     from publish.query import current_marts_db
     from publish.report import render_reports
 
-    reports = render_reports(current_marts_db(settings), settings.reports_dir)
+    marts_db = current_marts_db(settings).resolve()
+
+    def exports(paths: list[Path]) -> None:
+        started = time.monotonic()
+        print_pdfs(paths, chromium=settings.chromium)
+        write_workbooks(marts_db, paths)
+        if echo:
+            echo(f"report: {len(paths)} PDF(s) and workbook(s) in {time.monotonic() - started:.1f} s")
+
+    kinds = ("pdf", "xlsx") if settings.report_exports else ()
+    reports = render_reports(
+        marts_db, settings.reports_dir, exports=exports if settings.report_exports else None, export_kinds=kinds
+    )
     if echo:
         echo(f"report: {len(reports)} follow-up report(s), index {reports.index}")
     return reports

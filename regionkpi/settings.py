@@ -58,6 +58,11 @@ class Settings:
     #: The read-only role BI tools log in as (created by ``regionkpi serving setup``).
     bi_user: str = "regionkpi_bi"
     bi_password: str | None = field(default=None, repr=False)
+    #: Each follow-up report also as an A4 PDF (printed by Chromium) and an Excel workbook; off with
+    #: ``REGIONKPI_REPORT_EXPORTS=0`` (HTML only, no browser needed).
+    report_exports: bool = True
+    #: The Chromium that prints the PDFs (default ``/usr/bin/chromium``, Debian's package).
+    chromium: str | None = None
 
     # Derived locations -------------------------------------------------------------------------
     @property
@@ -146,6 +151,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         serving_schema=env.get("REGIONKPI_SERVING_SCHEMA") or "marts",
         bi_user=env.get("REGIONKPI_BI_USER") or "regionkpi_bi",
         bi_password=env.get("REGIONKPI_BI_PASSWORD") or None,
+        report_exports=env.get("REGIONKPI_REPORT_EXPORTS", "1").strip().lower() not in {"0", "false", "no", "off"},
+        chromium=env.get("REGIONKPI_CHROMIUM") or None,
     )
 
 

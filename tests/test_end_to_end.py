@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -321,3 +322,54 @@ def test_follow_up_report_of_regionledningskontoret_2020_shows_2_0_3_in_chromium
         ["Antal mätetal som inte är uppfyllda", "3", "60 %", "1", "20 %"],
         ["Antal mätetal som mäts", "5", "100 %", "5", "100 %"],
     ]
+
+
+@pytest.mark.browser
+def test_every_demo_report_is_also_a_pdf_and_a_workbook_matching_the_published_marts(demo):
+    """After the publish, each follow-up report also exists as an A4 PDF and an Excel workbook; the
+    Regionledningskontor 2020 ones say 2 / 0 / 3 of 5 as the marts do, numbers as numbers."""
+    import shutil
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    settings, output = demo
+    htmls = sorted(settings.reports_dir.glob("*/*/*.html"))
+    assert htmls
+    for html in htmls:
+        assert html.with_suffix(".pdf").read_bytes()[:5] == b"%PDF-", html
+        assert html.with_suffix(".xlsx").stat().st_size > 0, html
+        assert f"{html}  (+ {html.stem}.pdf, {html.stem}.xlsx)" in output
+    index = (settings.reports_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="0006/061100/2020-12.pdf"' in index and 'href="0006/061100/2020-12.xlsx"' in index
+
+    pdf = settings.reports_dir / "0006" / "061100" / "2020-12.pdf"
+    assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is missing: `make test` installs it"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Antal mätetal som är uppfyllda\s+2\s+40\s%\s+3\s+60\s%", text.replace("\u00a0", " ")), text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert "(A4)" in info and f"Sida {pages} av {pages}" in text
+
+    marts = Path(json.loads((settings.published_dir / "current.json").read_text())["path"]) / "marts.duckdb"
+    with duckdb.connect(str(marts), read_only=True) as con:
+        counts = con.execute(
+            "select met, partly_met, not_met, measured, not_measurable from goal_fulfilment_counts "
+            "where region_id = '0006' and organisation_id = '061100' and period = '2020-12' and goal = '(alla)'"
+        ).fetchone()
+        outcomes = dict(
+            con.execute(
+                "select indicator_name_sv, outcome from fct_goal_fulfilment "
+                "where region_id = '0006' and organisation_id = '061100' and period = '2020-12'"
+            ).fetchall()
+        )
+    workbook = load_workbook(pdf.with_suffix(".xlsx"))
+    assert workbook.sheetnames == ["Måluppfyllelse", "Antal", "KPI-värden"]
+    whole = next(row for row in workbook["Antal"].iter_rows(values_only=True) if row[0] == "Hela organisationen")
+    assert whole[1:6] == counts == (2, 0, 3, 5, 0)
+    goals = list(workbook["Måluppfyllelse"].iter_rows(values_only=True))
+    header = goals[0]
+    shown = {row[header.index("Mätetal")]: row[header.index("Utfall")] for row in goals[1:]}
+    assert shown.keys() == outcomes.keys()
+    for name, outcome in outcomes.items():
+        assert isinstance(shown[name], int | float) and shown[name] == pytest.approx(outcome), name
