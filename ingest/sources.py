@@ -264,6 +264,7 @@ def registry() -> dict[str, Source]:
     from ingest.goals.extracts import (
         GoalIndicatorSource,
         GoalReportedValueSource,
+        GoalSettingSource,
         GoalStructureSource,
         GoalTargetSource,
     )
@@ -287,6 +288,7 @@ def registry() -> dict[str, Source]:
         ServiceTripSource(),
         ProductionSource(),
         PopulationSource(),
+        GoalSettingSource(),
         GoalIndicatorSource(),
         GoalStructureSource(),
         GoalTargetSource(),

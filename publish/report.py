@@ -46,9 +46,9 @@ from publish.fsio import fsync_dir as _fsync_dir
 from publish.swedish import (
     DASH,
     NBSP,
+    format_band,
     format_share,
     format_target,
-    format_tolerance,
     format_value,
     is_missing,
 )
@@ -472,9 +472,14 @@ class _ReportBuilder:
             or row["indicator_id"],
             "direction": DIRECTIONS.get(direction or ""),
             "target": target_text,
-            "tolerance": None
-            if is_missing(tolerance)
-            else f"tolerans {format_tolerance(tolerance, unit, comparison, decimals=places)}",
+            "tolerance": format_band(
+                row.get("target_value"),
+                tolerance,
+                unit,
+                comparison,
+                tolerance_pct=row.get("tolerance_pct"),
+                decimals=places,
+            ),
             "outcome": format_value(row.get("outcome"), shown_unit, decimals=places),
             "outcome_note": "förändring mot föregående år" if comparison == "increase_by_pct" else None,
             "previous": format_value(previous, shown_unit, decimals=places),

@@ -144,13 +144,23 @@ def format_share(value: Any) -> str:
     return _with_unit(format_number(float(value), 0), "%")
 
 
+def exact_decimals(value: Any, minimum: int) -> int:
+    """The decimals that show ``value`` as it was typed (at most 4), never fewer than ``minimum``: a
+    target of 4,65 or a band of 0,46 is a decision, printed as decided, not rounded to the unit's."""
+    if is_missing(value):
+        return minimum
+    text = f"{round(abs(float(value)), 4):.4f}".rstrip("0")
+    return max(minimum, len(text.split(".")[1]) if "." in text else 0)
+
+
 def format_tolerance(value: Any, unit: str | None, comparison: str | None = None, *, decimals: Any = None) -> str:
     """The band for "delvis uppfyllt" in words: a band on a percentage is in percentage points."""
     if is_missing(value):
         return DASH
     if unit == "%" or comparison == "increase_by_pct":
-        return _points(float(value), trim=True, decimals=unit_decimals("percentage points", decimals))
-    return format_value(value, unit, trim=True, decimals=decimals)
+        places = exact_decimals(value, unit_decimals("percentage points", decimals))
+        return _points(float(value), trim=True, decimals=places)
+    return format_value(value, unit, trim=True, decimals=exact_decimals(value, unit_decimals(unit, decimals)))
 
 
 def comparison_words(comparison: str | None) -> str:
@@ -159,10 +169,54 @@ def comparison_words(comparison: str | None) -> str:
 
 
 def format_target(value: Any, unit: str | None, comparison: str | None, *, decimals: Any = None) -> str:
-    """Målvärde with its comparison: "högst 3,1 %", "minst 90 %", "ökning med 2 %", "minst 0 tkr"."""
+    """Målvärde with its comparison: "högst 3,1 %", "minst 90 %", "ökning med 2 %", "minst 4,65"."""
     if is_missing(value):
         return DASH
     shown_unit = "%" if comparison == "increase_by_pct" else unit
-    figure = format_value(value, shown_unit, trim=True, decimals=None if comparison == "increase_by_pct" else decimals)
+    places = exact_decimals(value, unit_decimals(shown_unit, None if comparison == "increase_by_pct" else decimals))
+    figure = format_value(value, shown_unit, trim=True, decimals=places)
     words = comparison_words(comparison)
     return f"{words} {figure}" if words else figure
+
+
+#: comparison → (where the partly-met band lies, the words before its edge): below the target for
+#: minst / högre än / ökning med, above it for högst / lägre än, on both sides for lika med.
+_BAND_EDGES = {
+    "at_least": (-1, "från och med"),
+    "higher_than": (-1, "över"),
+    "increase_by_pct": (-1, "från en ökning med"),
+    "at_most": (1, "till och med"),
+    "lower_than": (1, "under"),
+}
+
+
+def format_band(
+    target: Any,
+    tolerance: Any,
+    unit: str | None,
+    comparison: str | None,
+    *,
+    tolerance_pct: Any = None,
+    decimals: Any = None,
+) -> str | None:
+    """The band stated for the comparison it belongs to, with its size and where it ends:
+    "tolerans 10 % av målvärdet: delvis uppfyllt från och med 4,19" (minst 4,65),
+    "tolerans 0,5 procentenheter: delvis uppfyllt till och med 3,6 %" (högst 3,1 %),
+    "tolerans 2: delvis uppfyllt 34–38" (lika med 36). None without a band."""
+    if is_missing(tolerance) or is_missing(target):
+        return None
+    if not is_missing(tolerance_pct):
+        size = f"{format_number(float(tolerance_pct), exact_decimals(tolerance_pct, 0), trim=True)}{NBSP}% av målvärdet"
+    else:
+        size = format_tolerance(tolerance, unit, comparison, decimals=decimals)
+    shown_unit = "%" if comparison == "increase_by_pct" else unit
+    places = exact_decimals(float(tolerance) + float(target), unit_decimals(shown_unit, decimals))
+
+    def edge(value: float) -> str:
+        return format_value(value, shown_unit, trim=True, decimals=places)
+
+    low, high = float(target) - float(tolerance), float(target) + float(tolerance)
+    if comparison == "equal_to":
+        return f"tolerans {size}: delvis uppfyllt {edge(low)}–{edge(high)}"
+    side, words = _BAND_EDGES.get(comparison or "", (-1, "från och med"))
+    return f"tolerans {size}: delvis uppfyllt {words} {edge(high if side > 0 else low)}"

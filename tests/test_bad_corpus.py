@@ -54,6 +54,7 @@ GOOD: dict[str, tuple[str, str]] = {
     "ridership_service_trips": ("ridership_service_trips_example.csv", "serviceresor_2020-03.csv"),
     "ridership_production": ("ridership_production_example.csv", "produktion_2020-03.csv"),
     "population": ("population_example.csv", "folkmangd.csv"),
+    "goal_settings": ("goal_settings_example.csv", "installningar.csv"),
     "goal_indicators": ("goal_indicators_example.csv", "matetal_rattad.csv"),
     "goal_structure": ("goal_structure_example.csv", "malstruktur.csv"),
     "goal_targets": ("goal_targets_example.csv", "malvarden.csv"),

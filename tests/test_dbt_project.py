@@ -693,8 +693,16 @@ def test_a_regions_own_indicators_are_judged_at_the_report_points_their_frequenc
          "Klagomål per 1 000 invånare"),
         ("complaints_per_1000", "2020-12", "år", 2.7, 2.5, "not_met", "per 1000 inhabitants", 1,
          "Klagomål per 1 000 invånare"),
-        ("customer_index", "2020-12", "år", 4.63, 4.65, "not_met", "index", 2, "Kundindex"),
+        ("customer_index", "2020-12", "år", 4.63, 4.65, "partly_met", "index", 2, "Kundindex"),
     ]  # fmt: skip
+    bands = build.query(
+        "select indicator_id, tolerance, tolerance_pct, tolerance_source, decided_by from marts.fct_goal_fulfilment "
+        "where organisation_id = '062120' and period = '2020-12' order by indicator_id"
+    )
+    assert bands == [
+        ("complaints_per_1000", None, None, None, "at_most: not met (no tolerance band)"),
+        ("customer_index", pytest.approx(0.465), 10.0, "target", "at_least: within the tolerance band of 0.465"),
+    ]
     values = build.query(
         "select indicator_id, period, value, unit, direction, domain from marts.kpi_indicator_values "
         "where organisation_id = '062120' and domain = 'goals' order by indicator_id, period"

@@ -15,6 +15,7 @@ import pytest
 from ingest.goals.extracts import (
     GoalIndicatorSource,
     GoalReportedValueSource,
+    GoalSettingSource,
     GoalStructureSource,
     GoalTargetSource,
 )
@@ -157,6 +158,57 @@ def test_a_later_indicator_delivery_adds_and_revises_never_removes(settings, del
     values = VALUE_HEADER + "061100;patient_index;202012;år;4,63;;\n061100;dialogue;202012;år;3;;\n"
     delivery = ingest_file(deliver("goal_reported_values", "v.csv", values), GoalReportedValueSource(), settings)
     assert delivery.status == "loaded", delivery.reason
+
+
+# --------------------------------------------------------------------------------------------------
+# The region's settings
+# --------------------------------------------------------------------------------------------------
+
+
+def test_settings_load_normalised(settings, deliver):
+    text = "Inställning;Värde\nTolerans %;10\nRäkna ja/nej;Nej\nräkna  kvalitativa;ja\n"
+    delivery = ingest_file(deliver("goal_settings", "installningar.csv", text), GoalSettingSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_settings", "setting, value") == [
+        ("tolerance_pct", "10.0"),
+        ("count_yes_no", "false"),
+        ("count_qualitative", "true"),
+    ]
+
+
+def test_broken_settings_name_each_rule(settings, deliver):
+    text = "Inställning;Värde\nTolerans;0,5\nTolerans %;tio\nFärg;blå\nRäkna ja/nej;kanske\nräkna ja/nej;ja\n;1\n"
+    path = deliver("goal_settings", "fel.csv", text)
+    assert ingest_file(path, GoalSettingSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_settings"),
+        "fel.csv, line 3, column Inställning: tolerans and tolerans % are two ways of giving the one default band",
+        "fel.csv, line 3, column Värde: Värde of tolerans and tolerans % must be a number ≥ 0",
+        "fel.csv, line 4, column Inställning: Inställning must be tolerans, tolerans %, räkna ja/nej or räkna "
+        "kvalitativa",
+        "fel.csv, line 5, column Värde: Värde of räkna ja/nej and räkna kvalitativa must be ja or nej",
+        "fel.csv, line 6, column Inställning: an Inställning appears twice in the delivery",
+        "fel.csv, line 7, column Inställning: Inställning is required",
+    )
+
+
+def test_a_target_band_is_absolute_or_in_percent_of_the_target_never_both(settings, deliver):
+    header = "Enhet;Mätetal;År;Målvärde;Jämförelse;Tolerans;Tolerans %\n"
+    good = header + "061100;sick_leave_rate;2020;3,1;högst;;10\n061100;nki_travellers;2020;65;minst;5;\n"
+    delivery = ingest_file(deliver("goal_targets", "band.csv", good), GoalTargetSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_targets", "indicator_id, tolerance, tolerance_pct") == [
+        ("sick_leave_rate", None, 10.0),
+        ("nki_travellers", 5.0, None),
+    ]
+    bad = header + "061100;sick_leave_rate;2021;3,1;högst;0,5;10\n061100;nki_travellers;2021;65;minst;;-5\n"
+    assert ingest_file(deliver("goal_targets", "band2.csv", bad), GoalTargetSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_targets"),
+        "band2.csv, line 2, column Tolerans, Tolerans %: give the band as Tolerans (in the indicator's unit) or as "
+        "Tolerans % (of the target), not both",
+        "band2.csv, line 3, column Tolerans %: Tolerans % is never negative",
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -473,6 +525,7 @@ def test_reported_values_before_the_organisation_are_rejected_saying_so(settings
 @pytest.mark.parametrize(
     ("example", "source", "periods"),
     [
+        ("goal_settings_example.csv", GoalSettingSource(), ()),
         ("goal_indicators_example.csv", GoalIndicatorSource(), ()),
         ("goal_targets_example.csv", GoalTargetSource(), ("2020-08", "2020-12")),
         ("goal_structure_example.csv", GoalStructureSource(), ("2020-12",)),

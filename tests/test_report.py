@@ -20,7 +20,16 @@ import pytest
 
 from publish import report as report_module
 from publish.report import ReportError, period_kind, period_label, render_reports
-from publish.swedish import MINUS, NBSP, format_number, format_share, format_target, format_value
+from publish.swedish import (
+    MINUS,
+    NBSP,
+    format_band,
+    format_number,
+    format_share,
+    format_target,
+    format_tolerance,
+    format_value,
+)
 
 REGION, ORG, PERIOD = "0006", "061100", "2020-12"
 
@@ -489,11 +498,37 @@ def test_indicator_rows_target_outcome_status_previous(reports):
     boardings = _text(_row(html, 'data-indicator="boardings_excl_school_cards"'))
     assert "ökning med 2 %" in boardings and "1,5 %" in boardings and "1,2 %" in boardings
     assert "◐ Delvis uppfyllt" in boardings
-    assert "tolerans 1 procentenhet" in boardings
+    assert "tolerans 1 procentenhet: delvis uppfyllt från en ökning med 1 %" in boardings
     appraisal = _text(_row(html, 'data-indicator="appraisal_talks_share"'))
     assert "minst 90 %" in appraisal and "65,0 %" in appraisal and "91,0 %" in appraisal
     assert "Sjukfrånvaron har legat på en jämn nivå under året." in _text(html)
     assert "<p>Dock en aning över målvärdet.</p>" in html
+
+
+@pytest.mark.parametrize(
+    ("target", "tolerance", "pct", "unit", "comparison", "decimals", "expected"),
+    [
+        (4.65, 0.465, 10, "index", "at_least", 2, "tolerans 10 % av målvärdet: delvis uppfyllt från och med 4,185"),
+        (3.1, 0.46, None, "%", "at_most", None, "tolerans 0,46 procentenheter: delvis uppfyllt till och med 3,56 %"),
+        (18, 1, None, "days", "lower_than", None, "tolerans 1 dag: delvis uppfyllt under 19 dagar"),
+        (60, 5, None, "%", "higher_than", None, "tolerans 5 procentenheter: delvis uppfyllt över 55 %"),
+        (36, 2, None, "count", "equal_to", None, "tolerans 2: delvis uppfyllt 34–38"),
+        (150, 15, 10, "kWh/m²", "at_most", None, "tolerans 10 % av målvärdet: delvis uppfyllt till och med 165 kWh/m²"),
+        (3.1, None, None, "%", "at_most", None, None),
+    ],
+)
+def test_the_band_is_stated_on_the_side_the_comparison_puts_it(
+    target, tolerance, pct, unit, comparison, decimals, expected
+):
+    text = format_band(target, tolerance, unit, comparison, tolerance_pct=pct, decimals=decimals)
+    assert (text.replace(NBSP, " ") if text else text) == expected
+
+
+def test_targets_and_bands_are_printed_as_decided_never_rounded_to_the_units_decimals():
+    assert format_target(4.65, "count", "at_least").replace(NBSP, " ") == "minst 4,65"
+    assert format_target(4.65, "index", "at_least", decimals=1).replace(NBSP, " ") == "minst 4,65"
+    assert format_value(4.634, "index", decimals=2) == "4,63", "an outcome keeps the indicator's decimals"
+    assert format_tolerance(0.46, "%").replace(NBSP, " ") == "0,46 procentenheter"
 
 
 def test_not_measurable_has_text_and_reason(reports):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.extract import Field, Rule, Staged, Unique, sql_string
+from ingest.extract import Field, Rule, Staged, Unique, sql_string, typed
 from ingest.finance.common import month_code, required
 from ingest.reference import seed_rows, unit_rules, units_table
 from ingest.ridership.common import not_negative
@@ -310,6 +310,83 @@ class GoalIndicatorSource(CsvSource):
 
 
 # --------------------------------------------------------------------------------------------------
+# The region's settings (inställningar)
+# --------------------------------------------------------------------------------------------------
+
+#: Inställning as delivered (lower case, single spaces) -> (setting id, kind of its value).
+SETTINGS = {
+    "tolerans": ("tolerance", "number"),
+    "tolerance": ("tolerance", "number"),
+    "tolerans %": ("tolerance_pct", "number"),
+    "tolerance %": ("tolerance_pct", "number"),
+    "räkna ja/nej": ("count_yes_no", "yes_no"),
+    "count yes/no": ("count_yes_no", "yes_no"),
+    "räkna kvalitativa": ("count_qualitative", "yes_no"),
+    "count qualitative": ("count_qualitative", "yes_no"),
+}
+YES_NO = {"ja": "true", "yes": "true", "nej": "false", "no": "false"}
+
+SETTING_FIELDS = [Field("Inställning", "setting_text"), Field("Värde", "value_text")]
+
+
+class GoalSettingSource(CsvSource):
+    """Inställningar: the region's choices for its goal follow-up, one per row (the default tolerance
+    band, absolute or in percent of the target; whether ja/nej and qualitative indicators count)."""
+
+    name = "goal_settings"
+    contract_doc = "docs/extracts/goal_settings.md"
+    schema = (
+        RawColumn("setting", "VARCHAR", nullable=False),
+        RawColumn("value", "VARCHAR", nullable=False),
+    )
+    fields = SETTING_FIELDS
+
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        number, _ = typed("value_text", "number")
+        kinds = {setting: kind for setting, kind in SETTINGS.values()}
+        numbers = [setting for setting, kind in kinds.items() if kind == "number"]
+        flags = [setting for setting, kind in kinds.items() if kind == "yes_no"]
+        flag = _normalised("value_text", YES_NO)
+        return Plan(
+            derived={
+                "setting": _normalised("setting_text", {k: v for k, (v, _) in SETTINGS.items()}),
+                "value": f"CASE WHEN {in_values('setting', numbers)} THEN CAST({number} AS VARCHAR) "
+                f"WHEN {in_values('setting', flags)} THEN {flag} END",
+            },
+            rules=[
+                *required({"setting_text": "Inställning", "value_text": "Värde"}),
+                Rule(
+                    "Inställning must be tolerans, tolerans %, räkna ja/nej or räkna kvalitativa "
+                    "(docs/extracts/goal_settings.md)",
+                    "setting_text IS NOT NULL AND setting IS NULL",
+                    header="Inställning",
+                    value="setting_text",
+                ),
+                Rule(
+                    "Värde of tolerans and tolerans % must be a number ≥ 0 (decimal comma, e.g. 0,5 or 10)",
+                    f"value_text IS NOT NULL AND {in_values('setting', numbers)} AND coalesce({number} < 0, true)",
+                    header="Värde",
+                    value="value_text",
+                ),
+                Rule(
+                    "Värde of räkna ja/nej and räkna kvalitativa must be ja or nej",
+                    f"value_text IS NOT NULL AND {in_values('setting', flags)} AND value IS NULL",
+                    header="Värde",
+                    value="value_text",
+                ),
+                Unique(
+                    "tolerans and tolerans % are two ways of giving the one default band: give one of them",
+                    ("'band'",),
+                    header="Inställning",
+                    value="setting_text",
+                    where="setting IN ('tolerance', 'tolerance_pct')",
+                ),
+                Unique("an Inställning appears twice in the delivery", ("setting",), header="Inställning"),
+            ],
+        )
+
+
+# --------------------------------------------------------------------------------------------------
 # Targets (målvärden)
 # --------------------------------------------------------------------------------------------------
 
@@ -321,6 +398,7 @@ TARGET_FIELDS = [
     Field("Målvärde", "target_value", "number"),
     Field("Jämförelse", "comparison_text"),
     Field("Tolerans", "tolerance", "number", required=False),
+    Field("Tolerans %", "tolerance_pct", "number", required=False),
 ]
 
 
@@ -338,6 +416,7 @@ class GoalTargetSource(CsvSource):
         RawColumn("target_value", "DOUBLE", nullable=False),
         RawColumn("comparison", "VARCHAR", nullable=False),
         RawColumn("tolerance", "DOUBLE"),
+        RawColumn("tolerance_pct", "DOUBLE"),
     )
     fields = TARGET_FIELDS
 
@@ -357,7 +436,13 @@ class GoalTargetSource(CsvSource):
                     }
                 ),
                 _year_rule("target_year", "År"),
-                *not_negative({"tolerance": "Tolerans"}),
+                *not_negative({"tolerance": "Tolerans", "tolerance_pct": "Tolerans %"}),
+                Rule(
+                    "give the band as Tolerans (in the indicator's unit) or as Tolerans % (of the target), not both",
+                    "tolerance IS NOT NULL AND tolerance_pct IS NOT NULL",
+                    header="Tolerans, Tolerans %",
+                    value="CAST(tolerance AS VARCHAR) || ' and ' || CAST(tolerance_pct AS VARCHAR) || ' %'",
+                ),
                 *codes,
                 Rule(
                     "Jämförelse must be högst, minst, lägre än, högre än, ökning med % or lika med "

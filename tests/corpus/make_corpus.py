@@ -1448,6 +1448,27 @@ def population_cases() -> list[Case]:
 # goal_indicators, goal_structure, goal_targets, goal_reported_values
 # --------------------------------------------------------------------------------------------------
 
+SETTING_HEADER = "Inställning;Värde"
+
+
+def setting_cases() -> list[Case]:
+    s = "goal_settings"
+
+    def f(*rows: str) -> bytes:
+        return text([SETTING_HEADER, *rows])
+
+    return [
+        Case(s, "settings_unknown.csv", f("Tolerans %;10", "Färg;blå"), "Inställning Färg",
+             "Inställning must be tolerans, tolerans %, räkna ja/nej or räkna kvalitativa", 3, "Inställning"),
+        Case(s, "settings_both_bands.csv", f("Tolerans;0,5", "Tolerans %;10"), "both tolerans and tolerans %",
+             "tolerans and tolerans % are two ways of giving the one default band", 3, "Inställning"),
+        Case(s, "settings_negative_band.csv", f("Tolerans %;-10"), "Tolerans % -10",
+             "Värde of tolerans and tolerans % must be a number ≥ 0", 2, "Värde"),
+        Case(s, "settings_not_yes_no.csv", f("Räkna ja/nej;kanske"), "Räkna ja/nej kanske",
+             "Värde of räkna ja/nej and räkna kvalitativa must be ja or nej", 2, "Värde"),
+    ]  # fmt: skip
+
+
 INDICATOR_HEADER = (
     "Mätetal;Namn;Engelskt namn;Måttenhet;Decimaler;Riktning;Typ;Definition;Frekvens;Kolada-id;Rapporteras av"
 )
@@ -1686,6 +1707,7 @@ def all_cases() -> list[Case]:
         *service_trip_cases(),
         *production_cases(),
         *population_cases(),
+        *setting_cases(),
         *indicator_cases(),
         *structure_cases(),
         *target_cases(),

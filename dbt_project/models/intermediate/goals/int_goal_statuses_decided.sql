@@ -2,8 +2,10 @@
 --   met (uppfyllt) when the outcome meets the comparison: at_most ≤, at_least ≥, lower_than <,
 --   higher_than >, equal_to =, increase_by_pct: the change in % ≥ the target;
 --   partly met (delvis uppfyllt) when it does not, but lies within the region's tolerance band
---   (the target widened by `tolerance` in the indicator's unit, towards the unmet side); a region
---   with no band has only met and not met;
+--   (the target widened by `tolerance` in the indicator's unit, towards the unmet side: below the
+--   target for at_least / higher_than / increase_by_pct, above it for at_most / lower_than, on both
+--   sides for equal_to; a band in % of the target is already in the unit here); a region with no band
+--   has only met and not met;
 --   not met (ej uppfyllt) otherwise; not measurable (ej mätbart) when there is no outcome (not
 --   delivered, or suppressed to protect individuals).
 -- `decided_by` says which rule decided; `ratio_to_target` = outcome / target (null for a target of 0).
@@ -57,6 +59,8 @@ select
     target_value,
     comparison,
     tolerance,
+    tolerance_pct,
+    tolerance_source,
     cast(case
         when outcome is null then 'not_measurable'
         when is_met then 'met'
@@ -67,8 +71,8 @@ select
         when outcome is null and is_suppressed then 'no outcome: suppressed to protect individuals'
         when outcome is null then 'no outcome delivered'
         when is_met then comparison || ': met'
-        when tolerance is not null and is_within_band then comparison || ': within the tolerance band of ' || tolerance
-        when tolerance is not null then comparison || ': outside the tolerance band of ' || tolerance
+        when tolerance is not null and is_within_band then comparison || ': within the tolerance band of ' || round(tolerance, 6)
+        when tolerance is not null then comparison || ': outside the tolerance band of ' || round(tolerance, 6)
         else comparison || ': not met (no tolerance band)'
     end as varchar) as decided_by,
     cast(outcome / nullif(target_value, 0) as double) as ratio_to_target

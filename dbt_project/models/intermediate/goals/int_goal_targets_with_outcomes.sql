@@ -46,13 +46,49 @@ targets as (
 
 ),
 
+-- The tolerance band, in the indicator's unit: the target's own (Tolerans, or Tolerans % of the
+-- target), else the region's default (goal_settings: tolerans, or tolerans % of the target); none = only
+-- met and not met. tolerance_pct keeps the percentage when the band is relative.
+settings as (
+
+    select * from {{ ref('stg_goals__settings') }}
+
+),
+
+targets_banded as (
+
+    select
+        targets.* replace (
+            case
+                when targets.tolerance is not null then targets.tolerance
+                when targets.tolerance_pct is not null then targets.tolerance_pct / 100 * abs(targets.target_value)
+                when settings.tolerance is not null then settings.tolerance
+                when settings.tolerance_pct is not null then settings.tolerance_pct / 100 * abs(targets.target_value)
+            end as tolerance,
+            case
+                when targets.tolerance is not null then null
+                when targets.tolerance_pct is not null then targets.tolerance_pct
+                when settings.tolerance is not null then null
+                else settings.tolerance_pct
+            end as tolerance_pct
+        ),
+        case
+            when targets.tolerance is not null or targets.tolerance_pct is not null then 'target'
+            when settings.tolerance is not null or settings.tolerance_pct is not null then 'region'
+        end as tolerance_source
+    from targets
+    left join settings
+        on settings.region_id = targets.region_id
+
+),
+
 targets_windowed as (
 
     select
         *,
         case when month(period_end) = 12 then 'year' else 'ytd' end as window_name,
         case month(period_end) when 4 then 'tertial' when 8 then 'delår' when 12 then 'år' end as period_kind
-    from targets
+    from targets_banded
 
 ),
 
@@ -150,5 +186,7 @@ select
     cast(target_value as double) as target_value,
     cast(comparison as varchar) as comparison,
     cast(tolerance as double) as tolerance,
+    cast(tolerance_pct as double) as tolerance_pct,
+    cast(tolerance_source as varchar) as tolerance_source,
     cast(is_suppressed as boolean) as is_suppressed
 from outcomes

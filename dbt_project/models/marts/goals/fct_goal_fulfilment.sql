@@ -55,6 +55,8 @@ select
     cast(statuses.target_value as double) as target_value,
     cast(statuses.comparison as varchar) as comparison,
     cast(statuses.tolerance as double) as tolerance,
+    cast(statuses.tolerance_pct as double) as tolerance_pct,
+    cast(statuses.tolerance_source as varchar) as tolerance_source,
     cast(statuses.status as varchar) as status,
     cast(case statuses.status
         when 'met' then 'uppfyllt'

@@ -18,5 +18,6 @@ select
     cast(target_value as double) as target_value,
     cast(comparison as varchar) as comparison,
     cast(tolerance as double) as tolerance,
+    cast(tolerance_pct as double) as tolerance_pct,
     cast(_delivery_seq as bigint) as delivery_seq
 from source
