@@ -132,23 +132,48 @@ def _goal_sheet(rows: list[dict[str, Any]], with_comment: bool) -> tuple[list[st
         shown, decimals = ("%", None) if change else (unit, row.get("decimals"))
         tolerance_unit = "percentage points" if change or unit == "%" else unit
         _, symbol, text = STATUSES.get(row.get("status") or "", STATUSES["not_measurable"])
-        lines.append(
-            [
-                row.get("perspective"),
-                row.get("goal"),
-                row.get("success_factor"),
-                row.get("indicator_name_sv") or row["indicator_id"],
+        kind = row.get("indicator_kind") or "numeric"
+        status = f"{symbol} {text}" + (" (rapporterad av enheten)" if row.get("status_source") == "reported" else "")
+        comment = "\n\n".join(part for part in (row.get("comment"), row.get("reported_comment")) if part) or None
+        if kind == "numeric":
+            figures = [
                 comparison_words(comparison) or comparison,
                 _number(row.get("target_value"), shown, decimals),
                 _number(row.get("tolerance"), tolerance_unit, decimals),
                 _number(row.get("outcome"), shown, decimals),
                 _number(row.get("outcome_previous_year"), shown, decimals),
                 CHANGE_UNIT if change else _unit_text(unit),
-                f"{symbol} {text}",
-                *([row.get("comment")] if with_comment else []),
+            ]
+        else:  # ja/nej as the words; a qualitative indicator has no figures (its status is reported)
+            words = {key: _yes_no_text(row.get(key)) if kind == "yes_no" else None for key in YES_NO_COLUMNS}
+            figures = [
+                None,
+                words["target_value"],
+                None,
+                words["outcome"],
+                words["outcome_previous_year"],
+                "ja/nej" if kind == "yes_no" else "kvalitativt",
+            ]
+        lines.append(
+            [
+                row.get("perspective"),
+                row.get("goal"),
+                row.get("success_factor"),
+                row.get("indicator_name_sv") or row["indicator_id"],
+                *figures,
+                status,
+                *([comment] if with_comment else []),
             ]
         )
     return header, lines
+
+
+YES_NO_COLUMNS = ("target_value", "outcome", "outcome_previous_year")
+
+
+def _yes_no_text(value: Any) -> str | None:
+    number = _float(value)
+    return None if number is None else {1: "Ja", 0: "Nej"}.get(round(number))
 
 
 COUNT_COLUMNS = (

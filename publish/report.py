@@ -90,6 +90,9 @@ STATUS_EXPLANATIONS = {
 }
 
 DIRECTIONS = {"lower_is_better": "Lägre är bättre", "higher_is_better": "Högre är bättre"}
+#: A ja/nej indicator's value as the regions print it: ● Ja, ■ Nej.
+YES_NO = {1: "● Ja", 0: "■ Nej"}
+REPORTED_NOTE = "Status rapporterad av enheten (kvalitativt mätetal), inte beräknad."
 
 SICK_LEAVE = "sick_leave_rate"
 LONG_TERM = "long_term_sick_leave_share"
@@ -310,6 +313,17 @@ def _status(status: str | None) -> dict[str, str]:
     return {"css": css, "symbol": symbol, "text": text, "code": status or "not_measurable"}
 
 
+def _kind_note(kind: str, row: dict[str, Any]) -> str | None:
+    """Why a ja/nej or qualitative indicator has its status, when it is not plain."""
+    if kind == "qualitative":
+        return REPORTED_NOTE if row.get("status") != "not_measurable" else "Ingen status har rapporterats."
+    return _no_outcome_reason(row.get("decided_by"))
+
+
+def _yes_no(value: Any) -> str:
+    return DASH if is_missing(value) else YES_NO.get(round(float(value)), DASH)
+
+
 def _no_outcome_reason(decided_by: str | None) -> str | None:
     if not decided_by or not decided_by.startswith("no outcome"):
         return None
@@ -465,6 +479,24 @@ class _ReportBuilder:
         target = None if is_missing(row.get("target_value")) else float(row["target_value"])
         direction = row.get("direction") or self.data.indicators.get(row["indicator_id"], {}).get("direction")
         tolerance = row.get("tolerance")
+        kind = row.get("indicator_kind") or "numeric"
+        comment = _paragraphs(row.get("comment")) + _paragraphs(row.get("reported_comment"))
+        if kind != "numeric":  # ja/nej or qualitative: no number to chart, no band
+            return {
+                "id": row["indicator_id"],
+                "name": row.get("indicator_name_sv") or row["indicator_id"],
+                "direction": None,
+                "target": _yes_no(row.get("target_value")) if kind == "yes_no" else "Kvalitativt",
+                "tolerance": None,
+                "outcome": _yes_no(row.get("outcome")) if kind == "yes_no" else DASH,
+                "outcome_note": None,
+                "previous": _yes_no(row.get("outcome_previous_year")) if kind == "yes_no" else DASH,
+                "status": _status(row.get("status")),
+                "status_note": _kind_note(kind, row),
+                "chart": None,
+                "benchmark": None,
+                "comment": comment,
+            }
         return {
             "id": row["indicator_id"],
             "name": row.get("indicator_name_sv")
@@ -487,7 +519,7 @@ class _ReportBuilder:
             "status_note": _no_outcome_reason(row.get("decided_by")),
             "chart": _trend_chart(chart_id, series, target, shown_unit, target_text, places),
             "benchmark": self._benchmark(row),
-            "comment": _paragraphs(row.get("comment")),
+            "comment": comment,
         }
 
     def counts(self, region: str, organisation: str, period: str, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -725,12 +725,19 @@ def write_own_indicators_fixture(warehouse_dir: Path) -> None:
     - complaints_per_1000 (per 1000 inhabitants, half-yearly): at most 2,5; 2,1 by August (met), 2,7
       for the year (not met); no tertial row.
 
+    - plan_adopted (ja/nej): Ja required, Nej reported: not met;
+    - dialogue (qualitative): the unit reports partly met, with a comment; not counted (the region's
+      setting räkna kvalitativa = nej).
+
     Halland (0013) has a customer_index of its own too (a count): ids are unique per region.
     """
     indicators = [
         _own_indicator("customer_index", "Kundindex", "index", 2, "higher_is_better", "yearly"),
         _own_indicator("complaints_per_1000", "Klagomål per 1 000 invånare", "per 1000 inhabitants", 1,
                        "lower_is_better", "half_yearly"),
+        {**_own_indicator("plan_adopted", "Plan antagen", "count", 0, "not_applicable", "yearly"), "kind": "yes_no"},
+        {**_own_indicator("dialogue", "Dialog med resenärer", "count", 0, "not_applicable", "yearly"),
+         "kind": "qualitative"},
     ]  # fmt: skip
     write_delivery(warehouse_dir, "goal_indicators", "0006", 42, indicators)
     halland = [_own_indicator("customer_index", "Antal kundmöten", "count", 0, "higher_is_better", "tertial")]
@@ -738,18 +745,25 @@ def write_own_indicators_fixture(warehouse_dir: Path) -> None:
     targets = [
         {**_target("customer_index", 4.65, "at_least"), "unit_code": "062120", "tolerance_pct": 10.0},
         {**_target("complaints_per_1000", 2.5, "at_most"), "unit_code": "062120"},
+        {**_target("plan_adopted", 1, "equal_to"), "unit_code": "062120"},
+        {**_target("dialogue", None, None), "unit_code": "062120"},
     ]
     write_delivery(warehouse_dir, "goal_targets", "0006", 44, targets)
     reported = [
         {"unit_code": "062120", "indicator_id": indicator, "period_month": month, "window_name": window,
-         "value": value, "gender": "T", "comment": None}
-        for indicator, month, window, value in [
-            ("customer_index", date(2020, 12, 1), "year", 4.63),
-            ("complaints_per_1000", date(2020, 8, 1), "ytd", 2.1),
-            ("complaints_per_1000", date(2020, 12, 1), "year", 2.7),
+         "value": value, "gender": "T", "comment": comment, "reported_status": status}
+        for indicator, month, window, value, status, comment in [
+            ("customer_index", date(2020, 12, 1), "year", 4.63, None, None),
+            ("complaints_per_1000", date(2020, 8, 1), "ytd", 2.1, None, None),
+            ("complaints_per_1000", date(2020, 12, 1), "year", 2.7, None, None),
+            ("plan_adopted", date(2020, 12, 1), "year", 0.0, None, "Beslutas i februari"),
+            ("dialogue", date(2020, 12, 1), "year", None, "partly_met", "Två av fyra möten hölls"),
         ]
     ]  # fmt: skip
     write_delivery(warehouse_dir, "goal_reported_values", "0006", 45, reported)
+    # qualitative indicators are not counted in region 0006 (ja/nej ones are, by default)
+    settings = [{"setting": "count_qualitative", "value": "false"}]
+    write_delivery(warehouse_dir, "goal_settings", "0006", 46, settings)
 
 
 def write_kolada_fixture(warehouse_dir: Path) -> None:

@@ -686,7 +686,8 @@ def test_a_years_target_is_followed_up_at_tertial_delar_and_year(build: Build) -
 def test_a_regions_own_indicators_are_judged_at_the_report_points_their_frequency_names(build: Build) -> None:
     rows = build.query(
         "select indicator_id, period, period_kind, outcome, target_value, status, unit, decimals, indicator_name_sv "
-        "from marts.fct_goal_fulfilment where organisation_id = '062120' order by indicator_id, period"
+        "from marts.fct_goal_fulfilment where organisation_id = '062120' and indicator_kind = 'numeric' "
+        "order by indicator_id, period"
     )
     assert rows == [
         ("complaints_per_1000", "2020-08", "delår", 2.1, 2.5, "met", "per 1000 inhabitants", 1,
@@ -695,9 +696,27 @@ def test_a_regions_own_indicators_are_judged_at_the_report_points_their_frequenc
          "Klagomål per 1 000 invånare"),
         ("customer_index", "2020-12", "år", 4.63, 4.65, "partly_met", "index", 2, "Kundindex"),
     ]  # fmt: skip
+    kinds = build.query(
+        "select indicator_id, indicator_kind, outcome, target_value, comparison, status, status_source, decided_by, "
+        "reported_comment from marts.fct_goal_fulfilment where organisation_id = '062120' "
+        "and indicator_kind != 'numeric' order by indicator_id"
+    )
+    assert kinds == [
+        ("dialogue", "qualitative", None, None, None, "partly_met", "reported", "reported by the unit",
+         "Två av fyra möten hölls"),
+        ("plan_adopted", "yes_no", 0.0, 1.0, "equal_to", "not_met", "computed", "equal_to: not met (no tolerance band)",
+         "Beslutas i februari"),
+    ]  # fmt: skip
+    counts = build.query(
+        "select met, partly_met, not_met, measured, not_measurable from marts.goal_fulfilment_counts "
+        "where organisation_id = '062120' and period = '2020-12' and goal = '(alla)'"
+    )
+    assert counts == [(0, 1, 2, 3, 0)], "the ja/nej one counts; the qualitative one not (räkna kvalitativa = nej)"
+    qualitative_values = build.query("select count(*) from marts.kpi_indicator_values where indicator_id = 'dialogue'")
+    assert qualitative_values == [(0,)], "a reported status is no value of the KPI table"
     bands = build.query(
         "select indicator_id, tolerance, tolerance_pct, tolerance_source, decided_by from marts.fct_goal_fulfilment "
-        "where organisation_id = '062120' and period = '2020-12' order by indicator_id"
+        "where organisation_id = '062120' and period = '2020-12' and indicator_kind = 'numeric' order by indicator_id"
     )
     assert bands == [
         ("complaints_per_1000", None, None, None, "at_most: not met (no tolerance band)"),
@@ -705,7 +724,8 @@ def test_a_regions_own_indicators_are_judged_at_the_report_points_their_frequenc
     ]
     values = build.query(
         "select indicator_id, period, value, unit, direction, domain from marts.kpi_indicator_values "
-        "where organisation_id = '062120' and domain = 'goals' order by indicator_id, period"
+        "where organisation_id = '062120' and domain = 'goals' and indicator_id != 'plan_adopted' "
+        "order by indicator_id, period"
     )
     assert values == [
         ("complaints_per_1000", "2020-08", 2.1, "per 1000 inhabitants", "lower_is_better", "goals"),
@@ -722,6 +742,8 @@ def test_dim_indicator_holds_the_catalogue_once_and_each_regions_own_indicators(
     assert own == [
         ("0006", "complaints_per_1000", "Klagomål per 1 000 invånare", "per 1000 inhabitants", 1, "region"),
         ("0006", "customer_index", "Kundindex", "index", 2, "region"),
+        ("0006", "dialogue", "Dialog med resenärer", "count", 0, "region"),
+        ("0006", "plan_adopted", "Plan antagen", "count", 0, "region"),
         ("0013", "customer_index", "Antal kundmöten", "count", 0, "region"),
     ]
     catalogue = build.query(

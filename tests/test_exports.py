@@ -369,3 +369,31 @@ def test_workbook_write_is_atomic(tmp_path, monkeypatch):
         write_workbooks(marts, reports)
     assert {path: path.read_bytes() for path in first} == before
     assert [p for p in reports.out_dir.rglob(".*")] == []
+
+
+def test_a_workbook_shows_ja_nej_as_words_and_a_reported_status_as_reported(tmp_path):
+    marts_db = build_marts(tmp_path / "marts.duckdb")
+    with duckdb.connect(str(marts_db)) as con:
+        for column in ("indicator_kind", "status_source", "reported_comment"):
+            con.execute(f"alter table fct_goal_fulfilment add column {column} varchar")
+        con.execute(
+            f"""insert into fct_goal_fulfilment (region_id, organisation_id, organisation_name, indicator_id,
+                    indicator_name_sv, domain, unit, target_year, period, "window", goal, sort_order, outcome,
+                    target_value, comparison, status, status_sv, indicator_kind, status_source, reported_comment)
+                values ('{REGION}', '061100', 'Regionledningskontoret', 'plan_adopted', 'Klimatplan antagen',
+                        'goals', 'count', 2020, '{PERIOD}', 'year', 'Hållbarhet', 90, 0, 1, 'equal_to', 'not_met',
+                        'ej uppfyllt', 'yes_no', 'computed', null),
+                       ('{REGION}', '061100', 'Regionledningskontoret', 'dialogue', 'Dialog med resenärer',
+                        'goals', 'count', 2020, '{PERIOD}', 'year', 'Hållbarhet', 91, null, null, null,
+                        'partly_met', 'delvis uppfyllt', 'qualitative', 'reported', 'Två av fyra möten')"""
+        )
+    reports = render_reports(marts_db, tmp_path / "report")
+    (workbook_path,) = [p for p in write_workbooks(marts_db, reports) if p.parent.name == ORG and PERIOD in p.name]
+    rows = list(openpyxl.load_workbook(workbook_path)[GOALS].iter_rows(values_only=True))
+    header = rows[0]
+    by_name = {row[header.index("Mätetal")]: row for row in rows[1:]}
+    plan, dialogue = by_name["Klimatplan antagen"], by_name["Dialog med resenärer"]
+    assert (plan[header.index("Målvärde")], plan[header.index("Utfall")]) == ("Ja", "Nej")
+    assert plan[header.index("Status")] == "✘ Ej uppfyllt"
+    assert dialogue[header.index("Utfall")] is None
+    assert dialogue[header.index("Status")] == "◐ Delvis uppfyllt (rapporterad av enheten)"

@@ -155,9 +155,75 @@ def test_a_later_indicator_delivery_adds_and_revises_never_removes(settings, del
     ingest_file(deliver("goal_indicators", "a.csv", OWN_INDICATORS), GoalIndicatorSource(), settings)
     revised = INDICATOR_HEADER + "patient_index;Patientindex (reviderat);;index;1;;;;;;\n"
     assert ingest_file(deliver("goal_indicators", "b.csv", revised), GoalIndicatorSource(), settings).status == "loaded"
-    values = VALUE_HEADER + "061100;patient_index;202012;år;4,63;;\n061100;dialogue;202012;år;3;;\n"
+    values = VALUE_HEADER.replace("\n", ";Status\n") + (
+        "061100;patient_index;202012;år;4,63;;;\n061100;dialogue;202012;år;;;Två möten;Delvis uppfyllt\n"
+    )
     delivery = ingest_file(deliver("goal_reported_values", "v.csv", values), GoalReportedValueSource(), settings)
     assert delivery.status == "loaded", delivery.reason
+
+
+def test_yes_no_and_qualitative_targets_and_values_load_by_the_indicators_kind(settings, deliver):
+    ingest_file(deliver("goal_indicators", "m.csv", OWN_INDICATORS), GoalIndicatorSource(), settings)
+    targets = (
+        TARGET_HEADER + "061100;plan_adopted;2020;;;;\n"  # ja/nej: Ja required, compared as equal
+        "061100;dialogue;2020;;;;\n"  # qualitative: the unit reports its status
+        "061100;patient_index;2020;;4,65;minst;\n"
+    )
+    delivery = ingest_file(deliver("goal_targets", "t.csv", targets), GoalTargetSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_targets", "indicator_id, target_value, comparison") == [
+        ("plan_adopted", 1.0, "equal_to"),
+        ("dialogue", None, None),
+        ("patient_index", 4.65, "at_least"),
+    ]
+    values = (
+        "Enhet;Mätetal;Period;Värde;Status;Kommentar\n"
+        "061100;plan_adopted;202012;Nej;;Beslut i mars\n"
+        "061100;dialogue;202012;;uppfyllt;Fyra möten\n"
+    )
+    delivery = ingest_file(deliver("goal_reported_values", "v.csv", values), GoalReportedValueSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_reported_values", "indicator_id, value, reported_status, comment") == [
+        ("plan_adopted", 0.0, None, "Beslut i mars"),
+        ("dialogue", None, "met", "Fyra möten"),
+    ]
+
+
+def test_values_and_targets_that_do_not_fit_the_indicators_kind_name_each_rule(settings, deliver):
+    ingest_file(deliver("goal_indicators", "m.csv", OWN_INDICATORS), GoalIndicatorSource(), settings)
+    targets = (
+        TARGET_HEADER + "061100;plan_adopted;2020;;2;;\n"
+        "061100;plan_adopted;2021;;ja;minst;\n"
+        "061100;patient_index;2020;;ja;minst;\n"
+        "061100;patient_index;2021;;fyra;minst;\n"
+        "061100;patient_index;2022;;;;\n"
+    )
+    assert ingest_file(deliver("goal_targets", "t.csv", targets), GoalTargetSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_targets"),
+        "t.csv, line 2, column Målvärde: Målvärde of a ja/nej indicator must be ja or nej (or 1, 0)  [value: 2]",
+        "t.csv, line 3, column Jämförelse: Jämförelse of a ja/nej indicator is lika med (or empty)",
+        "t.csv, line 4, column Målvärde: Målvärde ja or nej is for ja/nej indicators",
+        "t.csv, line 5, column Målvärde: Målvärde is not a number",
+        "t.csv, line 6, column Målvärde: Målvärde is required",
+        "t.csv, line 6, column Jämförelse: Jämförelse is required",
+    )
+    values = (
+        "Enhet;Mätetal;Period;Värde;Status\n"
+        "061100;dialogue;202012;;\n"
+        "061100;dialogue;202012;;kanske\n"
+        "061100;patient_index;202012;4,6;uppfyllt\n"
+        "061100;plan_adopted;202012;;\n"
+    )
+    path = deliver("goal_reported_values", "v.csv", values)
+    assert ingest_file(path, GoalReportedValueSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_reported_values"),
+        "v.csv, line 2, column Status: Status is required for a qualitative indicator",
+        "v.csv, line 3, column Status: Status must be uppfyllt, delvis uppfyllt or ej uppfyllt",
+        "v.csv, line 4, column Status: Status is reported for qualitative indicators only",
+        "v.csv, line 5, column Värde: Värde is required",
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -732,3 +732,49 @@ def test_marts_without_goal_fulfilment_is_refused(tmp_path):
     with pytest.raises(ReportError, match="no marts database"):
         render_reports(tmp_path / "missing.duckdb", tmp_path / "report")
     assert not (tmp_path / "report").exists()
+
+
+def test_yes_no_and_qualitative_indicators_read_as_the_regions_print_them(tmp_path):
+    """A ja/nej indicator shows ● Ja / ■ Nej and no band or chart; a qualitative one says its status was
+    reported by the unit, not computed, with the unit's comment; a region's own indicator prints with
+    its own decimals."""
+    marts_db = build_marts(tmp_path / "marts.duckdb")
+    with duckdb.connect(str(marts_db)) as con:
+        for column, kind in (
+            ("indicator_kind", "varchar"),
+            ("status_source", "varchar"),
+            ("reported_comment", "varchar"),
+            ("decimals", "integer"),
+            ("tolerance_pct", "double"),
+        ):
+            con.execute(f"alter table fct_goal_fulfilment add column {column} {kind}")
+        con.execute("update fct_goal_fulfilment set indicator_kind = 'numeric', status_source = 'computed'")
+        base = f"'{REGION}', '{ORG}', 'Regionledningskontoret', "
+        con.execute(
+            f"""insert into fct_goal_fulfilment (region_id, organisation_id, organisation_name, indicator_id,
+                    indicator_name_sv, domain, unit, target_year, period, "window", perspective, goal, sort_order,
+                    outcome, outcome_previous_year, target_value, comparison, tolerance, status, status_sv,
+                    decided_by, indicator_kind, status_source, reported_comment, decimals, tolerance_pct)
+                values
+                ({base} 'plan_adopted', 'Klimatplan antagen', 'goals', 'count', 2020, '{PERIOD}', 'year',
+                 'Hållbarhet', 'Minskad klimatpåverkan', 90, 0, 1, 1, 'equal_to', null, 'not_met',
+                 'ej uppfyllt', 'equal_to: not met', 'yes_no', 'computed', 'Beslutas i februari', 0, null),
+                ({base} 'dialogue', 'Dialog med resenärer', 'goals', 'count', 2020, '{PERIOD}', 'year',
+                 'Hållbarhet', 'Minskad klimatpåverkan', 91, null, null, null, null, null, 'partly_met',
+                 'delvis uppfyllt', 'reported by the unit', 'qualitative', 'reported', 'Två av fyra möten', 0,
+                 null),
+                ({base} 'staff_index', 'Medarbetarindex', 'goals', 'index', 2020, '{PERIOD}', 'year',
+                 'Hållbarhet', 'Minskad klimatpåverkan', 92, 4.634, null, 4.65, 'at_least', 0.465, 'partly_met',
+                 'delvis uppfyllt', 'at_least: within', 'numeric', 'computed', null, 2, 10)"""
+        )
+    html = _html(render_reports(marts_db, tmp_path / "report"))
+    plan = _text(_row(html, 'data-indicator="plan_adopted"'))
+    assert "● Ja" in plan and "■ Nej" in plan and "✘ Ej uppfyllt" in plan
+    assert "tolerans" not in plan and "<svg" not in _row(html, 'data-indicator="plan_adopted"')
+    dialogue = _text(_row(html, 'data-indicator="dialogue"'))
+    assert "◐ Delvis uppfyllt" in dialogue and "Kvalitativt" in dialogue
+    assert "Status rapporterad av enheten (kvalitativt mätetal), inte beräknad." in dialogue
+    assert "Två av fyra möten" in _text(html) and "Beslutas i februari" in _text(html)
+    staff = _text(_row(html, 'data-indicator="staff_index"'))
+    assert "minst 4,65" in staff and "4,63" in staff and "4,6 " not in staff + " "
+    assert "tolerans 10 % av målvärdet: delvis uppfyllt från och med 4,185" in staff

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.extract import Field, Rule, Staged, Unique, sql_string, typed
+from ingest.extract import Field, Rule, Staged, Unique, number_rule, sql_string, typed
 from ingest.finance.common import month_code, required
 from ingest.reference import seed_rows, unit_rules, units_table
 from ingest.ridership.common import not_negative
@@ -309,6 +309,51 @@ class GoalIndicatorSource(CsvSource):
         )
 
 
+def _kind(column: str = "indicator_id") -> str:
+    """SQL: the kind of the row's indicator (the region's own from :data:`REGION_INDICATORS`; the
+    catalogue's are numeric)."""
+    own = f"SELECT indicator_id FROM {REGION_INDICATORS} WHERE kind = "  # noqa: S608 - code-owned SQL
+    return (
+        f"CASE WHEN {column} IN ({own}'yes_no') THEN 'yes_no' "
+        f"WHEN {column} IN ({own}'qualitative') THEN 'qualitative' ELSE 'numeric' END"
+    )
+
+
+def _number_or_yes_no(column: str) -> tuple[str, str]:
+    """(SQL of the value: ja → 1, nej → 0, else the number; SQL true where it is ja or nej)."""
+    number, _ = typed(column, "number")
+    words = _normalised(column, {**{k: "1" for k in ("ja", "yes")}, **{k: "0" for k in ("nej", "no")}})
+    return f"coalesce(CAST({words} AS DOUBLE), {number})", f"({words} IS NOT NULL)"
+
+
+def _value_rules(column: str, value: str, is_word: str, header: str, *, required_unless: str) -> list[Rule]:
+    """A target's or reported value's rules by the indicator's kind: a number for a numeric indicator,
+    ja or nej for a ja/nej indicator; required unless ``required_unless`` (SQL) holds."""
+    return [
+        Rule(
+            f"{header} is required", f"{column} IS NULL AND NOT ({required_unless})", header=header, value="'(empty)'"
+        ),
+        Rule(
+            f"{header} {number_rule(None)}",
+            f"{column} IS NOT NULL AND NOT {is_word} AND {value} IS NULL",
+            header=header,
+            value=column,
+        ),
+        Rule(
+            f"{header} of a ja/nej indicator must be ja or nej (or 1, 0)",
+            f"kind = 'yes_no' AND {column} IS NOT NULL AND coalesce({value} NOT IN (0, 1), false)",
+            header=header,
+            value=column,
+        ),
+        Rule(
+            f"{header} ja or nej is for ja/nej indicators: this indicator is numeric",
+            f"kind = 'numeric' AND {is_word}",
+            header=header,
+            value=column,
+        ),
+    ]
+
+
 # --------------------------------------------------------------------------------------------------
 # The region's settings (inställningar)
 # --------------------------------------------------------------------------------------------------
@@ -395,8 +440,8 @@ TARGET_FIELDS = [
     Field("Mätetal", "indicator_id"),
     Field("År", "target_year", "integer"),
     Field("Period", "period_month", "period", required=False),
-    Field("Målvärde", "target_value", "number"),
-    Field("Jämförelse", "comparison_text"),
+    Field("Målvärde", "target_text", required=False),
+    Field("Jämförelse", "comparison_text", required=False),
     Field("Tolerans", "tolerance", "number", required=False),
     Field("Tolerans %", "tolerance_pct", "number", required=False),
 ]
@@ -413,8 +458,8 @@ class GoalTargetSource(CsvSource):
         RawColumn("indicator_id", "VARCHAR", nullable=False),
         RawColumn("target_year", "INTEGER", nullable=False),
         RawColumn("period_month", "DATE"),
-        RawColumn("target_value", "DOUBLE", nullable=False),
-        RawColumn("comparison", "VARCHAR", nullable=False),
+        RawColumn("target_value", "DOUBLE"),
+        RawColumn("comparison", "VARCHAR"),
         RawColumn("tolerance", "DOUBLE"),
         RawColumn("tolerance_pct", "DOUBLE"),
     )
@@ -423,17 +468,31 @@ class GoalTargetSource(CsvSource):
     def plan(self, delivered: Delivered, staged: Staged) -> Plan:
         codes, setup = _code_rules(delivered)
         period = "coalesce(strftime(period_month, '%Y-%m'), '(whole year)')"
+        value, is_word = _number_or_yes_no("target_text")
         return Plan(
-            derived={"comparison": _normalised("comparison_text", COMPARISONS)},
+            derived={
+                "kind": _kind(),
+                # a ja/nej indicator: Ja required unless said otherwise, compared as equal
+                "target_value": f"CASE WHEN kind = 'yes_no' AND target_text IS NULL THEN 1 ELSE {value} END",
+                "comparison": f"CASE WHEN kind = 'yes_no' AND comparison_text IS NULL THEN 'equal_to' "
+                f"ELSE {_normalised('comparison_text', COMPARISONS)} END",
+            },
             rules=[
-                *required(
-                    {
-                        "unit_code": "Enhet",
-                        "indicator_id": "Mätetal",
-                        "target_year": "År",
-                        "target_value": "Målvärde",
-                        "comparison_text": "Jämförelse",
-                    }
+                *required({"unit_code": "Enhet", "indicator_id": "Mätetal", "target_year": "År"}),
+                # a qualitative indicator's status is reported by its unit: the target row only says
+                # it is followed up; a ja/nej indicator's target is Ja unless given
+                *_value_rules("target_text", value, is_word, "Målvärde", required_unless="kind <> 'numeric'"),
+                Rule(
+                    "Jämförelse is required",
+                    "comparison_text IS NULL AND kind = 'numeric'",
+                    header="Jämförelse",
+                    value="'(empty)'",
+                ),
+                Rule(
+                    "Jämförelse of a ja/nej indicator is lika med (or empty)",
+                    "kind = 'yes_no' AND comparison IS NOT NULL AND comparison <> 'equal_to'",
+                    header="Jämförelse",
+                    value="comparison_text",
                 ),
                 _year_rule("target_year", "År"),
                 *not_negative({"tolerance": "Tolerans", "tolerance_pct": "Tolerans %"}),
@@ -532,10 +591,24 @@ VALUE_FIELDS = [
     Field("Mätetal", "indicator_id"),
     Field("Period", "period_month", "period"),
     Field("Fönster", "window_text", required=False),
-    Field("Värde", "value", "number"),
+    Field("Värde", "value_text", required=False),
     Field("Kön", "gender_text", required=False),
     Field("Kommentar", "comment", required=False),
+    Field("Status", "status_text", required=False),
 ]
+#: Status as a unit reports it for a qualitative indicator -> the status id.
+REPORTED_STATUSES = {
+    "uppfyllt": "met",
+    "uppfylld": "met",
+    "met": "met",
+    "delvis uppfyllt": "partly_met",
+    "delvis uppfylld": "partly_met",
+    "partly met": "partly_met",
+    "ej uppfyllt": "not_met",
+    "inte uppfyllt": "not_met",
+    "ej uppfylld": "not_met",
+    "not met": "not_met",
+}
 
 
 class GoalReportedValueSource(CsvSource):
@@ -549,9 +622,10 @@ class GoalReportedValueSource(CsvSource):
         RawColumn("indicator_id", "VARCHAR", nullable=False),
         RawColumn("period_month", "DATE", nullable=False),
         RawColumn("window_name", "VARCHAR", nullable=False),
-        RawColumn("value", "DOUBLE", nullable=False),
+        RawColumn("value", "DOUBLE"),
         RawColumn("gender", "VARCHAR", nullable=False),
         RawColumn("comment", "VARCHAR"),
+        RawColumn("reported_status", "VARCHAR"),
     )
     fields = VALUE_FIELDS
 
@@ -565,15 +639,36 @@ class GoalReportedValueSource(CsvSource):
             ).fetchall()
         ]
         computed = [code for code in delivered_codes if domains.get(code, REPORTED_DOMAIN) != REPORTED_DOMAIN]
+        value, is_word = _number_or_yes_no("value_text")
         return Plan(
             derived={
+                "kind": _kind(),
+                "value": value,
+                "reported_status": _normalised("status_text", REPORTED_STATUSES),
                 "window_id": _normalised("window_text", WINDOWS),
                 "window_name": "CASE WHEN window_text IS NULL THEN 'year' ELSE window_id END",
                 "gender": "coalesce(upper(gender_text), 'T')",
             },
             rules=[
-                *required(
-                    {"unit_code": "Enhet", "indicator_id": "Mätetal", "period_month": "Period", "value": "Värde"}
+                *required({"unit_code": "Enhet", "indicator_id": "Mätetal", "period_month": "Period"}),
+                *_value_rules("value_text", value, is_word, "Värde", required_unless="kind = 'qualitative'"),
+                Rule(
+                    "Status is required for a qualitative indicator (uppfyllt, delvis uppfyllt or ej uppfyllt)",
+                    "kind = 'qualitative' AND status_text IS NULL",
+                    header="Status",
+                    value="'(empty)'",
+                ),
+                Rule(
+                    "Status must be uppfyllt, delvis uppfyllt or ej uppfyllt (or met, partly met, not met)",
+                    "status_text IS NOT NULL AND reported_status IS NULL",
+                    header="Status",
+                    value="status_text",
+                ),
+                Rule(
+                    "Status is reported for qualitative indicators only: the status of this one is computed",
+                    "status_text IS NOT NULL AND kind <> 'qualitative'",
+                    header="Status",
+                    value="status_text",
                 ),
                 *codes,
                 # One rule per indicator of another domain in the file: the rule names the indicator and domain.

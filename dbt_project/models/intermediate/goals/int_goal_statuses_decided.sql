@@ -8,6 +8,9 @@
 --   has only met and not met;
 --   not met (ej uppfyllt) otherwise; not measurable (ej mätbart) when there is no outcome (not
 --   delivered, or suppressed to protect individuals).
+-- A ja/nej indicator (outcome 1 = ja, 0 = nej) is met when it equals its target (ja unless said
+-- otherwise); a qualitative indicator gets the status its unit reported (status_source `reported`),
+-- not measurable until one is reported.
 -- `decided_by` says which rule decided; `ratio_to_target` = outcome / target (null for a target of 0).
 with
 
@@ -61,13 +64,18 @@ select
     tolerance,
     tolerance_pct,
     tolerance_source,
+    reported_comment,
     cast(case
+        when kind = 'qualitative' then coalesce(reported_status, 'not_measurable')
         when outcome is null then 'not_measurable'
         when is_met then 'met'
         when tolerance is not null and is_within_band then 'partly_met'
         else 'not_met'
     end as varchar) as status,
+    cast(case when kind = 'qualitative' then 'reported' else 'computed' end as varchar) as status_source,
     cast(case
+        when kind = 'qualitative' and reported_status is not null then 'reported by the unit'
+        when kind = 'qualitative' then 'no status reported'
         when outcome is null and is_suppressed then 'no outcome: suppressed to protect individuals'
         when outcome is null then 'no outcome delivered'
         when is_met then comparison || ': met'

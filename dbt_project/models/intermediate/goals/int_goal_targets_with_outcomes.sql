@@ -130,7 +130,9 @@ outcomes as (
             when targets.comparison = 'increase_by_pct' and indicators.domain = 'goals'
                 then 100 * (reported.value / nullif(reported_before.value, 0) - 1)
         end as reported_change_pct,
-        coalesce(kpi.is_suppressed, false) as is_suppressed
+        coalesce(kpi.is_suppressed, false) as is_suppressed,
+        reported.reported_status,
+        reported.comment as reported_comment
     from targets_windowed as targets
     left join indicators
         on indicators.indicator_id = targets.indicator_id
@@ -185,8 +187,11 @@ select
     cast(outcome_previous_year as double) as outcome_previous_year,
     cast(target_value as double) as target_value,
     cast(comparison as varchar) as comparison,
-    cast(tolerance as double) as tolerance,
-    cast(tolerance_pct as double) as tolerance_pct,
-    cast(tolerance_source as varchar) as tolerance_source,
+    -- a band is for numbers: a ja/nej or qualitative indicator is met or not as it is
+    cast(case when coalesce(kind, 'numeric') = 'numeric' then tolerance end as double) as tolerance,
+    cast(case when coalesce(kind, 'numeric') = 'numeric' then tolerance_pct end as double) as tolerance_pct,
+    cast(case when coalesce(kind, 'numeric') = 'numeric' then tolerance_source end as varchar) as tolerance_source,
+    cast(reported_status as varchar) as reported_status,
+    cast(reported_comment as varchar) as reported_comment,
     cast(is_suppressed as boolean) as is_suppressed
 from outcomes

@@ -64,7 +64,9 @@ select
         when 'not_met' then 'ej uppfyllt'
         else 'ej mätbart'
     end as varchar) as status_sv,
+    cast(statuses.status_source as varchar) as status_source,
     cast(statuses.decided_by as varchar) as decided_by,
+    cast(statuses.reported_comment as varchar) as reported_comment,
     cast(statuses.ratio_to_target as double) as ratio_to_target
 from statuses
 left join indicators

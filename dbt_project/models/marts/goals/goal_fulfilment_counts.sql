@@ -1,11 +1,24 @@
 -- "Antal mätetal som är uppfyllda / delvis uppfyllda / inte uppfyllda / som mäts" (seed 002): per
 -- region × organisation × period, for the organisation as a whole (`goal` = '(alla)') and per goal of
--- its structure. Shares are of the indicators measured (ej mätbart is not measured).
+-- its structure. Shares are of the indicators measured (ej mätbart is not measured). ja/nej and
+-- qualitative indicators count unless the region's settings (räkna ja/nej, räkna kvalitativa) say not.
 with
+
+-- ja/nej and qualitative indicators count unless the region says otherwise (goal_settings)
+settings as (
+
+    select * from {{ ref('stg_goals__settings') }}
+
+),
 
 fulfilment as (
 
-    select * from {{ ref('fct_goal_fulfilment') }}
+    select fulfilment.*
+    from {{ ref('fct_goal_fulfilment') }} as fulfilment
+    left join settings
+        on settings.region_id = fulfilment.region_id
+    where (fulfilment.indicator_kind != 'yes_no' or coalesce(settings.count_yes_no, true))
+        and (fulfilment.indicator_kind != 'qualitative' or coalesce(settings.count_qualitative, true))
 
 ),
 

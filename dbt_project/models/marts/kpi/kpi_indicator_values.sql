@@ -51,9 +51,11 @@ ridership_values as (
 
 ),
 
+-- a qualitative indicator's report is a status, not a value: it is in fct_goal_fulfilment only
 reported_values as (
 
     select * from {{ ref('stg_goals__reported_values') }}
+    where value is not null
 
 ),
 

@@ -1,5 +1,6 @@
 -- One row per region × unit × indicator × period × window × gender: the value of the latest delivery
--- of it. Values no source system computes (surveys, Öppna jämförelser, counts reported by units).
+-- of it. Values no source system computes (surveys, Öppna jämförelser, counts reported by units): a
+-- number, 1/0 for a ja/nej indicator, or null with the status a unit reports for a qualitative one.
 with
 
 source as (
@@ -19,5 +20,6 @@ select
     cast(gender as varchar) as gender,
     cast(value as double) as value,
     cast(comment as varchar) as comment,
+    cast(reported_status as varchar) as reported_status,
     cast(_delivery_seq as bigint) as delivery_seq
 from source
