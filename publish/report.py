@@ -224,6 +224,10 @@ class _Data:
     sick_leave: dict[tuple[str, ...], tuple[float | None, str | None]]
     #: (indicator, year) → value for Riket, gender T; None when no benchmark table is loaded
     benchmark: dict[tuple[str, int], float] | None
+    #: region → the names of its goal structure's levels (dim_goal_level); missing = the classic ones
+    level_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: (region, organisation, period, level, node path) → fct_goal_status row
+    goal_status: dict[tuple[str, str, str, int, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def _load(marts: _Marts) -> _Data:
@@ -302,7 +306,20 @@ def _load(marts: _Marts) -> _Data:
             f"where gender = 'T' and {national} and {all_ages} and value is not null"
         ):
             benchmark[(row["indicator_id"], int(row["period_year"]))] = float(row["value"])
-    return _Data(goals, counts, region_names, indicators, kpi, sick_leave, benchmark)
+    level_names: dict[str, tuple[str, ...]] = {}
+    if marts.has("dim_goal_level"):
+        by_region: dict[str, list[str]] = {}
+        for row in marts.rows(
+            f"select region_id, level_name from {marts.name('dim_goal_level')} order by region_id, level"  # noqa: S608
+        ):
+            by_region.setdefault(row["region_id"], []).append(row["level_name"])
+        level_names = {region: tuple(names) for region, names in by_region.items()}
+    goal_status: dict[tuple[str, str, str, int, str], dict[str, Any]] = {}
+    if marts.has("fct_goal_status"):
+        for row in marts.rows(f"select * from {marts.name('fct_goal_status')}"):  # noqa: S608
+            key = (row["region_id"], row["organisation_id"], row["period"], int(row["level"]), row["node_path"])
+            goal_status[key] = row
+    return _Data(goals, counts, region_names, indicators, kpi, sick_leave, benchmark, level_names, goal_status)
 
 
 # View model ---------------------------------------------------------------------------------------
@@ -556,55 +573,57 @@ class _ReportBuilder:
         current = columns[0]["record"] or {}
         return {"columns": columns, "lines": lines, "current": current, "bar": _bar(current)}
 
-    def goal_counts(self, region: str, organisation: str, period: str, goal: str) -> str | None:
-        record = self.data.counts.get((region, organisation, period, goal))
-        if record is None:
-            return None
-        parts = [f"Uppfyllda: {record['met']} av {record['measured']} som mäts"]
-        if record.get("partly_met"):
-            parts.append(f"delvis uppfyllda: {record['partly_met']}")
-        if record.get("not_measurable"):
-            parts.append(f"ej mätbara: {record['not_measurable']}")
-        return " · ".join(parts)
-
     def hierarchy(self, region: str, organisation: str, period: str, rows: list[dict[str, Any]]) -> list[dict]:
-        """perspektiv → mål → framgångsfaktor → mätetal, in the order of the goal structure."""
+        """The region's goal structure → its indicators, in the structure's order: perspektiv → mål →
+        framgångsfaktor, or the region's own levels (named in dim_goal_level), each node with its status
+        (fct_goal_status) where the marts have it."""
         ordered = sorted(
             rows,
             key=lambda r: (
-                r.get("perspective") is None,
+                _levels(r)[0] is None,
                 r.get("sort_order") if r.get("sort_order") is not None else 1 << 30,
                 r.get("indicator_name_sv") or r["indicator_id"],
             ),
         )
-        perspectives: dict[str | None, dict[str, Any]] = {}
+        names = self.data.level_names.get(region, CLASSIC_LEVELS)
+        depth = max([CLASSIC_DEPTH, *(_depth(row) for row in rows)])
+        root: dict[str, Any] = {"children": {}}
         for number, row in enumerate(ordered):
-            perspective = perspectives.setdefault(
-                row.get("perspective"),
-                {"name": row.get("perspective") or "Mätetal utanför målstrukturen", "goals": {}},
-            )
-            goal_name = row.get("goal")
-            goal = perspective["goals"].setdefault(
-                goal_name,
-                {
-                    "name": goal_name,
-                    "counts": self.goal_counts(region, organisation, period, goal_name) if goal_name else None,
-                    "factors": {},
-                },
-            )
-            factor = goal["factors"].setdefault(
-                row.get("success_factor"), {"name": row.get("success_factor"), "rows": []}
-            )
-            factor["rows"].append(self.indicator(row, f"trend-{number + 1}"))
-        return [
-            {
-                "name": perspective["name"],
-                "goals": [
-                    {**goal, "factors": list(goal["factors"].values())} for goal in perspective["goals"].values()
-                ],
-            }
-            for perspective in perspectives.values()
-        ]
+            node, path = root, []
+            levels = _levels(row)
+            for level in range(1, depth + 1):
+                name = levels[level - 1]
+                if level == 1 and name is None:
+                    name = OUTSIDE_STRUCTURE
+                path.append(levels[level - 1] or "")
+                node = node["children"].setdefault(
+                    name, self._node(region, organisation, period, level, name, names, path)
+                )
+            node.setdefault("rows", []).append(self.indicator(row, f"trend-{number + 1}"))
+        return [_listed(node) for node in root["children"].values()]
+
+    def _node(
+        self, region: str, organisation: str, period: str, level: int, name: str | None, names: Sequence[str], path
+    ) -> dict[str, Any]:
+        label = names[level - 1] if level <= len(names) else f"Nivå {level}"
+        node_path = " › ".join(part for part in path if part)
+        status = self.data.goal_status.get((region, organisation, period, level, node_path))
+        counts = self.goal_counts(region, organisation, period, name) if level == 2 and name else None
+        if status is not None and counts is None:
+            counts = _count_text(status)
+        return {
+            "name": name,
+            "level": level,
+            "label": label,
+            "status": _status(status["status"]) if status is not None else None,
+            "counts": counts,
+            "children": {},
+            "rows": [],
+        }
+
+    def goal_counts(self, region: str, organisation: str, period: str, goal: str) -> str | None:
+        record = self.data.counts.get((region, organisation, period, goal))
+        return None if record is None else _count_text(record)
 
     def sick_leave(self, region: str, organisation: str, period: str, window: str) -> dict[str, Any] | None:
         """The statutory sick-leave ratios of the organisation by gender and age, this year and last."""
@@ -640,6 +659,43 @@ class _ReportBuilder:
             "groups": groups,
             "notes": [{"number": number, "text": text} for text, number in notes.items()],
         }
+
+
+#: The classic levels of a goal structure (seed 002), for a region that has not named its own.
+CLASSIC_LEVELS = ("Perspektiv", "Strategiskt mål", "Framgångsfaktor")
+CLASSIC_DEPTH = len(CLASSIC_LEVELS)
+OUTSIDE_STRUCTURE = "Mätetal utanför målstrukturen"
+
+
+def _levels(row: dict[str, Any]) -> tuple[str | None, ...]:
+    """The row's place in the goal structure, levels 1-5 (the classic columns when there are no levels)."""
+    if "level_1" in row:
+        return tuple(row.get(f"level_{n}") for n in range(1, 6))
+    return (row.get("perspective"), row.get("goal"), row.get("success_factor"), None, None)
+
+
+def _depth(row: dict[str, Any]) -> int:
+    levels = _levels(row)
+    return max((n for n, name in enumerate(levels, start=1) if name is not None), default=1)
+
+
+def _all_rows(nodes: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for node in nodes:
+        yield from node["rows"]
+        yield from _all_rows(node["children"])
+
+
+def _listed(node: dict[str, Any]) -> dict[str, Any]:
+    return {**node, "children": [_listed(child) for child in node["children"].values()]}
+
+
+def _count_text(record: dict[str, Any]) -> str:
+    parts = [f"Uppfyllda: {record['met']} av {record['measured']} som mäts"]
+    if record.get("partly_met"):
+        parts.append(f"delvis uppfyllda: {record['partly_met']}")
+    if record.get("not_measurable"):
+        parts.append(f"ej mätbara: {record['not_measurable']}")
+    return " · ".join(parts)
 
 
 def _change_pct(value: float | None, before: float | None) -> float | None:
@@ -833,13 +889,7 @@ def render_reports(
             organisation_name = next((r["organisation_name"] for r in rows if r.get("organisation_name")), organisation)
             counts = builder.counts(region, organisation, period, rows)
             hierarchy = builder.hierarchy(region, organisation, period, rows)
-            has_benchmark = any(
-                indicator["benchmark"] is not None
-                for perspective in hierarchy
-                for goal in perspective["goals"]
-                for factor in goal["factors"]
-                for indicator in factor["rows"]
-            )
+            has_benchmark = any(indicator["benchmark"] is not None for indicator in _all_rows(hierarchy))
             context = {
                 "region_id": region,
                 "region_name": region_name,

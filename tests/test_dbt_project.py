@@ -155,6 +155,8 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "fct_vehicle_km",
         "fct_goal_fulfilment",
         "goal_fulfilment_counts",
+        "fct_goal_status",
+        "dim_goal_level",
         "kpi_benchmark_values",
     }
     # Everything in `marts` is published; the unsuppressed fact (health data) and the service trips
@@ -662,6 +664,22 @@ def test_goal_fulfilment_counts_per_organisation_and_goal(build: Build) -> None:
         ("Effektiv trafik", 0, 0, 1, 1, 1, 0.0, 100.0),
         ("Nöjda resenärer", 1, 1, 1, 3, 0, pytest.approx(100 / 3), pytest.approx(100 / 3)),
     ]
+
+
+def test_every_node_of_the_goal_structure_gets_a_status_by_the_regions_rule(build: Build) -> None:
+    """Länstrafiken 2020-12: Nöjda resenärer has 1 met, 1 partly, 1 not met → partly met (rule all);
+    Effektiv trafik 0 met of 1 measured → not met; the perspective Kund above both: partly met."""
+    rows = build.query(
+        "select level, node_name, met, partly_met, not_met, measured, status, status_rule from marts.fct_goal_status "
+        "where organisation_id = '062100' and period = '2020-12' order by level, node_path"
+    )
+    assert rows == [
+        (1, "Kund", 1, 1, 2, 4, "partly_met", "all"),
+        (2, "Effektiv trafik", 0, 0, 1, 1, "not_met", "all"),
+        (2, "Nöjda resenärer", 1, 1, 1, 3, "partly_met", "all"),
+    ]
+    levels = build.query("select level, level_name from marts.dim_goal_level where region_id = '0006' order by 1")
+    assert levels == [(1, "Perspektiv"), (2, "Strategiskt mål"), (3, "Framgångsfaktor"), (4, "Nivå 4"), (5, "Nivå 5")]
 
 
 def test_a_years_target_is_followed_up_at_tertial_delar_and_year(build: Build) -> None:

@@ -250,11 +250,56 @@ def test_broken_settings_name_each_rule(settings, deliver):
         report(settings, "goal_settings"),
         "fel.csv, line 3, column Inställning: tolerans and tolerans % are two ways of giving the one default band",
         "fel.csv, line 3, column Värde: Värde of tolerans and tolerans % must be a number ≥ 0",
-        "fel.csv, line 4, column Inställning: Inställning must be tolerans, tolerans %, räkna ja/nej or räkna "
-        "kvalitativa",
+        "fel.csv, line 4, column Inställning: Inställning must be tolerans, tolerans %, räkna ja/nej, räkna "
+        "kvalitativa, nivåer or målstatus",
         "fel.csv, line 5, column Värde: Värde of räkna ja/nej and räkna kvalitativa must be ja or nej",
         "fel.csv, line 6, column Inställning: an Inställning appears twice in the delivery",
         "fel.csv, line 7, column Inställning: Inställning is required",
+    )
+
+
+def test_levels_and_the_goal_status_rule_are_settings(settings, deliver):
+    text = "Inställning;Värde\nNivåer; Strategi | Strategiskt område |Mål\nMålstatus;Majoritet\n"
+    delivery = ingest_file(deliver("goal_settings", "s.csv", text), GoalSettingSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_settings", "setting, value") == [
+        ("levels", "Strategi|Strategiskt område|Mål"),
+        ("goal_status_rule", "majority"),
+    ]
+    bad = "Inställning;Värde\nNivåer;Strategi\nMålstatus;några\n"
+    assert ingest_file(deliver("goal_settings", "b.csv", bad), GoalSettingSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_settings"),
+        "b.csv, line 2, column Värde: Värde of nivåer must name 2-5 levels from the top, separated by |",
+        "b.csv, line 3, column Värde: Värde of målstatus must be alla or majoritet",
+    )
+
+
+def test_a_goal_structure_in_the_regions_own_levels(settings, deliver):
+    text = (
+        "År;Nivå 1;Nivå 2;Nivå 3;Mätetal;Enhet\n"
+        "2020;Hållbar utveckling;Klimat;Minskade utsläpp;sick_leave_rate;061100\n"
+        "2020;Hållbar utveckling;Klimat;;nki_travellers;062100\n"
+    )
+    delivery = ingest_file(deliver("goal_structure", "s.csv", text), GoalStructureSource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert raw_rows(settings, "goal_structure", "goal, level_1, level_2, level_3, level_4") == [
+        (None, "Hållbar utveckling", "Klimat", "Minskade utsläpp", None),
+        (None, "Hållbar utveckling", "Klimat", None, None),
+    ]
+    bad = (
+        "År;Mål;Nivå 1;Nivå 2;Nivå 3;Mätetal;Enhet\n"
+        "2021;Klimat;Hållbar utveckling;;;sick_leave_rate;061100\n"
+        "2021;;Hållbar utveckling;;Minskade utsläpp;nki_travellers;062100\n"
+        "2021;;;;;competence_plans_share;061100\n"
+    )
+    assert ingest_file(deliver("goal_structure", "b.csv", bad), GoalStructureSource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_structure"),
+        "b.csv, line 2, column Mål, Nivå 1: give the place in the goal structure either as Perspektiv / Mål / "
+        "Framgångsfaktor or as Nivå 1-5, not both",
+        "b.csv, line 3, column Nivå 3: Nivå 3 needs Nivå 2: the levels are filled from the top",
+        "b.csv, line 4, column Mål: Mål is required",
     )
 
 

@@ -778,3 +778,36 @@ def test_yes_no_and_qualitative_indicators_read_as_the_regions_print_them(tmp_pa
     staff = _text(_row(html, 'data-indicator="staff_index"'))
     assert "minst 4,65" in staff and "4,63" in staff and "4,6 " not in staff + " "
     assert "tolerans 10 % av målvärdet: delvis uppfyllt från och med 4,185" in staff
+
+
+def test_the_regions_own_levels_head_the_structure_and_every_node_shows_its_status(tmp_path):
+    marts_db = build_marts(tmp_path / "marts.duckdb")
+    with duckdb.connect(str(marts_db)) as con:
+        for n in range(1, 6):
+            con.execute(f"alter table fct_goal_fulfilment add column level_{n} varchar")
+        con.execute(
+            "update fct_goal_fulfilment set level_1 = 'Hållbar region', level_2 = perspective, level_3 = goal, "
+            "level_4 = success_factor"
+        )
+        con.execute(
+            "create table dim_goal_level as select * from (values ('0006', 1, 'Strategi'), "
+            "('0006', 2, 'Strategiskt område'), ('0006', 3, 'Mål'), ('0006', 4, 'Delmål'), ('0006', 5, 'Nivå 5')) "
+            "as t (region_id, level, level_name)"
+        )
+        con.execute(
+            "create table fct_goal_status as select * from (values "
+            f"('{REGION}', '{ORG}', '{PERIOD}', 1, 'Hållbar region', 'Hållbar region', 2, 1, 2, 5, 'partly_met'), "
+            f"('{REGION}', '{ORG}', '{PERIOD}', 2, 'Ekonomi', 'Hållbar region › Ekonomi', 1, 0, 0, 1, 'met')) "
+            "as t (region_id, organisation_id, period, level, node_name, node_path, met, partly_met, not_met, "
+            "measured, status)"
+        )
+    html = _html(render_reports(marts_db, tmp_path / "report"))
+    assert re.findall(r'<h2><span class="label">Strategi:</span> ([^<]+)</h2>', html) == ["Hållbar region"]
+    areas = re.findall(r'<h3><span class="label">Strategiskt område:</span> ([^<]+)</h3>', html)
+    assert areas == ["Medborgare och kund", "Medarbetare", "Ekonomi"]
+    assert '<h4><span class="label">Mål:</span> God hushållning av resurser</h4>' in html
+    assert '<h5><span class="label">Delmål:</span> Kostnadseffektiv verksamhet</h5>' in html
+    assert "Framgångsfaktor:" not in html and "Perspektiv:" not in html
+    statuses = re.findall(r'<p class="goal-status" data-level="(\d)">.*?data-status="([a-z_]+)"', html)
+    assert statuses == [("1", "partly_met"), ("2", "met")]
+    assert "Uppfyllda: 2 av 5 som mäts · delvis uppfyllda: 1" in _text(html)

@@ -100,6 +100,9 @@ FREQUENCIES = {
     "yearly": "yearly",
 }
 MAX_DECIMALS = 4
+#: A region names its own levels of the goal structure (goal_settings: nivåer), two to five of them.
+MAX_LEVELS = 5
+LEVELS = tuple(f"level_{n}" for n in range(1, MAX_LEVELS + 1))
 
 
 def indicator_domains(settings: Settings) -> dict[str, str]:
@@ -368,7 +371,13 @@ SETTINGS = {
     "count yes/no": ("count_yes_no", "yes_no"),
     "räkna kvalitativa": ("count_qualitative", "yes_no"),
     "count qualitative": ("count_qualitative", "yes_no"),
+    "nivåer": ("levels", "levels"),
+    "levels": ("levels", "levels"),
+    "målstatus": ("goal_status_rule", "rule"),
+    "goal status": ("goal_status_rule", "rule"),
 }
+#: målstatus: how a goal's status follows from its indicators (docs/extracts/goal_settings.md).
+GOAL_STATUS_RULES = {"alla": "all", "all": "all", "majoritet": "majority", "majority": "majority"}
 YES_NO = {"ja": "true", "yes": "true", "nej": "false", "no": "false"}
 
 SETTING_FIELDS = [Field("Inställning", "setting_text"), Field("Värde", "value_text")]
@@ -392,16 +401,19 @@ class GoalSettingSource(CsvSource):
         numbers = [setting for setting, kind in kinds.items() if kind == "number"]
         flags = [setting for setting, kind in kinds.items() if kind == "yes_no"]
         flag = _normalised("value_text", YES_NO)
+        names = "list_transform(string_split(value_text, '|'), name -> trim(name))"
         return Plan(
             derived={
                 "setting": _normalised("setting_text", {k: v for k, (v, _) in SETTINGS.items()}),
                 "value": f"CASE WHEN {in_values('setting', numbers)} THEN CAST({number} AS VARCHAR) "
-                f"WHEN {in_values('setting', flags)} THEN {flag} END",
+                f"WHEN {in_values('setting', flags)} THEN {flag} "
+                f"WHEN setting = 'levels' THEN array_to_string({names}, '|') "
+                f"WHEN setting = 'goal_status_rule' THEN {_normalised('value_text', GOAL_STATUS_RULES)} END",
             },
             rules=[
                 *required({"setting_text": "Inställning", "value_text": "Värde"}),
                 Rule(
-                    "Inställning must be tolerans, tolerans %, räkna ja/nej or räkna kvalitativa "
+                    "Inställning must be tolerans, tolerans %, räkna ja/nej, räkna kvalitativa, nivåer or målstatus "
                     "(docs/extracts/goal_settings.md)",
                     "setting_text IS NOT NULL AND setting IS NULL",
                     header="Inställning",
@@ -416,6 +428,20 @@ class GoalSettingSource(CsvSource):
                 Rule(
                     "Värde of räkna ja/nej and räkna kvalitativa must be ja or nej",
                     f"value_text IS NOT NULL AND {in_values('setting', flags)} AND value IS NULL",
+                    header="Värde",
+                    value="value_text",
+                ),
+                Rule(
+                    f"Värde of nivåer must name 2-{MAX_LEVELS} levels from the top, separated by | "
+                    "(Strategi|Strategiskt område|Mål)",
+                    f"setting = 'levels' AND value_text IS NOT NULL AND (len({names}) NOT BETWEEN 2 AND {MAX_LEVELS} "
+                    f"OR list_contains({names}, ''))",
+                    header="Värde",
+                    value="value_text",
+                ),
+                Rule(
+                    "Värde of målstatus must be alla or majoritet",
+                    "setting = 'goal_status_rule' AND value_text IS NOT NULL AND value IS NULL",
                     header="Värde",
                     value="value_text",
                 ),
@@ -536,8 +562,9 @@ class GoalTargetSource(CsvSource):
 STRUCTURE_FIELDS = [
     Field("År", "structure_year", "integer"),
     Field("Perspektiv", "perspective", required=False),
-    Field("Mål", "goal"),
+    Field("Mål", "goal", required=False),
     Field("Framgångsfaktor", "success_factor", required=False),
+    *[Field(f"Nivå {n}", f"given_level_{n}", required=False) for n in range(1, MAX_LEVELS + 1)],
     Field("Mätetal", "indicator_id"),
     Field("Enhet", "unit_code"),
     Field("Ordning", "sort_order", "integer", required=False),
@@ -546,7 +573,8 @@ STRUCTURE_FIELDS = [
 
 
 class GoalStructureSource(CsvSource):
-    """Målstruktur: per year, which unit reports which indicator under which perspective and goal."""
+    """Målstruktur: per year, which unit reports which indicator where in the region's goal structure:
+    perspektiv → mål → framgångsfaktor, or the region's own levels ``Nivå 1`` … ``Nivå 5``."""
 
     name = "goal_structure"
     depends_on: tuple[str, ...] = ("organisation", "goal_indicators")
@@ -554,26 +582,56 @@ class GoalStructureSource(CsvSource):
     schema = (
         RawColumn("structure_year", "INTEGER", nullable=False),
         RawColumn("perspective", "VARCHAR"),
-        RawColumn("goal", "VARCHAR", nullable=False),
+        RawColumn("goal", "VARCHAR"),
         RawColumn("success_factor", "VARCHAR"),
         RawColumn("indicator_id", "VARCHAR", nullable=False),
         RawColumn("unit_code", "VARCHAR", nullable=False),
         RawColumn("sort_order", "INTEGER"),
         RawColumn("comment", "VARCHAR"),
+        *[RawColumn(level, "VARCHAR") for level in LEVELS],
     )
     fields = STRUCTURE_FIELDS
+    #: the classic three columns (Mål at least), or the region's own levels (Nivå 1 at least)
+    one_of = ((("goal",), ("given_level_1",)),)
 
     def plan(self, delivered: Delivered, staged: Staged) -> Plan:
         codes, setup = _code_rules(delivered)
+        classic = "coalesce(perspective, goal, success_factor) IS NOT NULL"
+        given = [f"given_{level}" for level in LEVELS]
+        own = f"coalesce({', '.join(given)}) IS NOT NULL"
+        path = f"concat_ws(' › ', {', '.join(given)})"
+        classic_columns = ("perspective", "goal", "success_factor", "NULL", "NULL")
         return Plan(
+            # the classic columns are levels 1-3 (perspektiv, mål, framgångsfaktor)
+            derived={
+                level: f"CASE WHEN {own} THEN given_{level} ELSE {column} END"
+                for level, column in zip(LEVELS, classic_columns, strict=True)
+            },
             rules=[
-                *required({"structure_year": "År", "goal": "Mål", "indicator_id": "Mätetal", "unit_code": "Enhet"}),
+                *required({"structure_year": "År", "indicator_id": "Mätetal", "unit_code": "Enhet"}),
+                Rule("Mål is required", f"goal IS NULL AND NOT ({own})", header="Mål", value="'(empty)'"),
+                Rule(
+                    "give the place in the goal structure either as Perspektiv / Mål / Framgångsfaktor or as "
+                    "Nivå 1-5, not both",
+                    f"{classic} AND {own}",
+                    header="Mål, Nivå 1",
+                    value=f"coalesce(goal, perspective, success_factor) || ' and ' || {path}",
+                ),
+                *[
+                    Rule(
+                        f"Nivå {n} needs Nivå {n - 1}: the levels are filled from the top",
+                        f"given_level_{n} IS NOT NULL AND given_level_{n - 1} IS NULL",
+                        header=f"Nivå {n}",
+                        value=f"given_level_{n}",
+                    )
+                    for n in range(2, MAX_LEVELS + 1)
+                ],
                 _year_rule("structure_year", "År"),
                 *not_negative({"sort_order": "Ordning"}),
                 *codes,
                 Unique(
                     "an År, Enhet, Mätetal and Mål appear twice in the delivery",
-                    ("CAST(structure_year AS VARCHAR)", "unit_code", "indicator_id", "goal"),
+                    ("CAST(structure_year AS VARCHAR)", "unit_code", "indicator_id", f"coalesce(goal, {path})"),
                     header="År, Enhet, Mätetal, Mål",
                 ),
             ],
