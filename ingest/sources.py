@@ -262,6 +262,7 @@ def registry() -> dict[str, Source]:
     from ingest.finance.ledger import LedgerSource
     from ingest.finance.plans import BudgetSource, ForecastSource
     from ingest.goals.extracts import (
+        GoalActivitySource,
         GoalIndicatorSource,
         GoalReportedValueSource,
         GoalSettingSource,
@@ -293,5 +294,6 @@ def registry() -> dict[str, Source]:
         GoalStructureSource(),
         GoalTargetSource(),
         GoalReportedValueSource(),
+        GoalActivitySource(),
     ]
     return {source.name: source for source in sources}

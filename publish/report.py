@@ -228,6 +228,8 @@ class _Data:
     level_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: (region, organisation, period, level, node path) → fct_goal_status row
     goal_status: dict[tuple[str, str, str, int, str], dict[str, Any]] = field(default_factory=dict)
+    #: (region, organisation, period) → fct_goal_activities rows
+    activities: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _load(marts: _Marts) -> _Data:
@@ -319,7 +321,15 @@ def _load(marts: _Marts) -> _Data:
         for row in marts.rows(f"select * from {marts.name('fct_goal_status')}"):  # noqa: S608
             key = (row["region_id"], row["organisation_id"], row["period"], int(row["level"]), row["node_path"])
             goal_status[key] = row
-    return _Data(goals, counts, region_names, indicators, kpi, sick_leave, benchmark, level_names, goal_status)
+    activities: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    if marts.has("fct_goal_activities"):
+        for row in marts.rows(
+            f"select * from {marts.name('fct_goal_activities')} order by goal_level nulls last, goal, activity"  # noqa: S608
+        ):
+            activities.setdefault((row["region_id"], row["organisation_id"], row["period"]), []).append(row)
+    return _Data(
+        goals, counts, region_names, indicators, kpi, sick_leave, benchmark, level_names, goal_status, activities
+    )
 
 
 # View model ---------------------------------------------------------------------------------------
@@ -588,10 +598,10 @@ class _ReportBuilder:
         names = self.data.level_names.get(region, CLASSIC_LEVELS)
         depth = max([CLASSIC_DEPTH, *(_depth(row) for row in rows)])
         root: dict[str, Any] = {"children": {}}
-        for number, row in enumerate(ordered):
+
+        def descend(levels: Sequence[str | None], down_to: int) -> dict[str, Any]:
             node, path = root, []
-            levels = _levels(row)
-            for level in range(1, depth + 1):
+            for level in range(1, down_to + 1):
                 name = levels[level - 1]
                 if level == 1 and name is None:
                     name = OUTSIDE_STRUCTURE
@@ -599,7 +609,21 @@ class _ReportBuilder:
                 node = node["children"].setdefault(
                     name, self._node(region, organisation, period, level, name, names, path)
                 )
-            node.setdefault("rows", []).append(self.indicator(row, f"trend-{number + 1}"))
+            return node
+
+        for number, row in enumerate(ordered):
+            descend(_levels(row), depth)["rows"].append(self.indicator(row, f"trend-{number + 1}"))
+        # activities under the goal they serve (at its level), those of no goal of the structure last
+        for activity in self.data.activities.get((region, organisation, period), []):
+            level = activity.get("goal_level")
+            if level:
+                node = descend(_levels(activity), int(level))
+            else:
+                node = root["children"].setdefault(
+                    OUTSIDE_ACTIVITIES,
+                    self._node(region, organisation, period, 1, OUTSIDE_ACTIVITIES, ("Aktiviteter",), [""]),
+                )
+            node["activities"].append(_activity(activity))
         return [_listed(node) for node in root["children"].values()]
 
     def _node(
@@ -619,6 +643,7 @@ class _ReportBuilder:
             "counts": counts,
             "children": {},
             "rows": [],
+            "activities": [],
         }
 
     def goal_counts(self, region: str, organisation: str, period: str, goal: str) -> str | None:
@@ -665,6 +690,29 @@ class _ReportBuilder:
 CLASSIC_LEVELS = ("Perspektiv", "Strategiskt mål", "Framgångsfaktor")
 CLASSIC_DEPTH = len(CLASSIC_LEVELS)
 OUTSIDE_STRUCTURE = "Mätetal utanför målstrukturen"
+OUTSIDE_ACTIVITIES = "Aktiviteter utanför målstrukturen"
+#: activity status → (symbol, Swedish text, the css class of the status it counts as)
+ACTIVITY_STATUSES = {
+    "done": ("✔", "Genomförd", "met"),
+    "in_progress": ("◐", "Pågående", "partly"),
+    "paused": ("‖", "Pausad", "not-met"),
+    "not_started": ("○", "Ej påbörjad", "none"),
+}
+
+
+def _activity(row: dict[str, Any]) -> dict[str, Any]:
+    symbol, text, css = ACTIVITY_STATUSES.get(
+        row.get("activity_status") or "", ("", row.get("activity_status"), "none")
+    )
+    start, end = row.get("start_date"), row.get("end_date")
+    span = f"{start or ''}–{end or ''}" if start or end else DASH
+    return {
+        "name": row.get("activity"),
+        "description": row.get("description"),
+        "span": span,
+        "status": {"symbol": symbol, "text": text, "css": css, "code": row.get("activity_status")},
+        "comment": _paragraphs(row.get("comment")),
+    }
 
 
 def _levels(row: dict[str, Any]) -> tuple[str | None, ...]:

@@ -65,7 +65,14 @@ RIDERSHIP_SOURCES = (
 #: GTFS reference data or population).
 RAW_RIDERSHIP = _asset("raw_ridership", "raw/ridership_boardings")
 #: The landing folders the goal follow-up ingest DAG reads.
-GOAL_SOURCES = ("goal_settings", "goal_indicators", "goal_structure", "goal_targets", "goal_reported_values")
+GOAL_SOURCES = (
+    "goal_settings",
+    "goal_indicators",
+    "goal_structure",
+    "goal_targets",
+    "goal_reported_values",
+    "goal_activities",
+)
 #: Updated when an ingest run loaded new targets, goal structures or reported values.
 RAW_GOALS = _asset("raw_goals", "raw/goal_targets")
 #: Updated when a Kolada fetch (DAG ingest_kolada) wrote new benchmark values (raw/kolada_values).

@@ -764,6 +764,17 @@ def write_own_indicators_fixture(warehouse_dir: Path) -> None:
     # qualitative indicators are not counted in region 0006 (ja/nej ones are, by default)
     settings = [{"setting": "count_qualitative", "value": "false"}]
     write_delivery(warehouse_dir, "goal_settings", "0006", 46, settings)
+    # activities of Länstrafiken (not counted: the region has not said räkna aktiviteter = ja)
+    activities = [
+        {"structure_year": 2020, "goal": goal, "activity": activity, "description": None, "unit_code": "062100",
+         "start_date": None, "end_date": None, "period_month": date(2020, 12, 1), "activity_status": status,
+         "comment": comment}
+        for goal, activity, status, comment in [
+            ("Nöjda resenärer", "Ny tidtabell", "in_progress", "Samråd klart"),
+            ("Okänt mål", "Städdag", "done", None),
+        ]
+    ]  # fmt: skip
+    write_delivery(warehouse_dir, "goal_activities", "0006", 47, activities)
 
 
 def write_kolada_fixture(warehouse_dir: Path) -> None:

@@ -55,6 +55,7 @@ GOOD: dict[str, tuple[str, str]] = {
     "ridership_production": ("ridership_production_example.csv", "produktion_2020-03.csv"),
     "population": ("population_example.csv", "folkmangd.csv"),
     "goal_settings": ("goal_settings_example.csv", "installningar.csv"),
+    "goal_activities": ("goal_activities_example.csv", "aktiviteter.csv"),
     "goal_indicators": ("goal_indicators_example.csv", "matetal_rattad.csv"),
     "goal_structure": ("goal_structure_example.csv", "malstruktur.csv"),
     "goal_targets": ("goal_targets_example.csv", "malvarden.csv"),

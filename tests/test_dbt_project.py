@@ -157,6 +157,7 @@ def test_schemas_are_exactly_staging_intermediate_marts_restricted(build: Build)
         "goal_fulfilment_counts",
         "fct_goal_status",
         "dim_goal_level",
+        "fct_goal_activities",
         "kpi_benchmark_values",
     }
     # Everything in `marts` is published; the unsuppressed fact (health data) and the service trips
@@ -680,6 +681,22 @@ def test_every_node_of_the_goal_structure_gets_a_status_by_the_regions_rule(buil
     ]
     levels = build.query("select level, level_name from marts.dim_goal_level where region_id = '0006' order by 1")
     assert levels == [(1, "Perspektiv"), (2, "Strategiskt mål"), (3, "Framgångsfaktor"), (4, "Nivå 4"), (5, "Nivå 5")]
+
+
+def test_activities_are_placed_under_their_goal_and_not_counted_unless_the_region_says_so(build: Build) -> None:
+    rows = build.query(
+        "select activity, activity_status_sv, counted_status, goal_level, level_1, level_2 "
+        "from marts.fct_goal_activities where organisation_id = '062100' order by activity"
+    )
+    assert rows == [
+        ("Ny tidtabell", "Pågående", "partly_met", 2, "Kund", "Nöjda resenärer"),
+        ("Städdag", "Genomförd", "met", None, None, None),
+    ]
+    counts = build.query(
+        "select measured from marts.goal_fulfilment_counts "
+        "where organisation_id = '062100' and period = '2020-12' and goal = '(alla)'"
+    )
+    assert counts == [(4,)], "activities are not counted without räkna aktiviteter = ja"
 
 
 def test_a_years_target_is_followed_up_at_tertial_delar_and_year(build: Build) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.goals.extracts import (
+    GoalActivitySource,
     GoalIndicatorSource,
     GoalReportedValueSource,
     GoalSettingSource,
@@ -251,8 +252,9 @@ def test_broken_settings_name_each_rule(settings, deliver):
         "fel.csv, line 3, column Inställning: tolerans and tolerans % are two ways of giving the one default band",
         "fel.csv, line 3, column Värde: Värde of tolerans and tolerans % must be a number ≥ 0",
         "fel.csv, line 4, column Inställning: Inställning must be tolerans, tolerans %, räkna ja/nej, räkna "
-        "kvalitativa, nivåer or målstatus",
-        "fel.csv, line 5, column Värde: Värde of räkna ja/nej and räkna kvalitativa must be ja or nej",
+        "kvalitativa, räkna aktiviteter, nivåer or målstatus",
+        "fel.csv, line 5, column Värde: Värde of räkna ja/nej, räkna kvalitativa and räkna aktiviteter must be ja "
+        "or nej",
         "fel.csv, line 6, column Inställning: an Inställning appears twice in the delivery",
         "fel.csv, line 7, column Inställning: Inställning is required",
     )
@@ -319,6 +321,50 @@ def test_a_target_band_is_absolute_or_in_percent_of_the_target_never_both(settin
         "band2.csv, line 2, column Tolerans, Tolerans %: give the band as Tolerans (in the indicator's unit) or as "
         "Tolerans % (of the target), not both",
         "band2.csv, line 3, column Tolerans %: Tolerans % is never negative",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Activities
+# --------------------------------------------------------------------------------------------------
+
+ACTIVITY_HEADER = "År;Mål;Aktivitet;Beskrivning;Enhet;Start;Slut;Period;Status;Kommentar\n"
+
+
+def test_activities_load_with_a_status_per_period(settings, deliver):
+    text = ACTIVITY_HEADER + (
+        "2020;Attraktiv arbetsgivare;Chefsutbildning;Ledarskap för nya chefer;061100;2020-02-01;2020-11-30;"
+        "202008;Pågående;Två av tre kurstillfällen hållna\n"
+        "2020;Attraktiv arbetsgivare;Chefsutbildning;;061100;;;202012;Genomförd;\n"
+        "2020;Nöjda resenärer;Ny tidtabell;;062100;;;202012;ej påbörjad;Flyttad till 2021\n"
+    )
+    delivery = ingest_file(deliver("goal_activities", "aktiviteter.csv", text), GoalActivitySource(), settings)
+    assert delivery.status == "loaded", delivery.reason
+    assert delivery.periods == ("2020-08", "2020-12")
+    assert raw_rows(settings, "goal_activities", "goal, activity, unit_code, start_date, activity_status") == [
+        ("Attraktiv arbetsgivare", "Chefsutbildning", "061100", dt.date(2020, 2, 1), "in_progress"),
+        ("Attraktiv arbetsgivare", "Chefsutbildning", "061100", None, "done"),
+        ("Nöjda resenärer", "Ny tidtabell", "062100", None, "not_started"),
+    ]
+
+
+def test_broken_activities_name_each_rule(settings, deliver):
+    text = ACTIVITY_HEADER + (
+        "2020;Mål A;Akt 1;;061100;2020-05-01;2020-04-01;202012;pågående;\n"
+        "2020;Mål A;Akt 2;;061100;;;202112;pågående;\n"
+        "2020;Mål A;Akt 3;;061100;;;202012;halvklar;\n"
+        "2020;Mål A;Akt 4;;069999;;;202012;pausad;\n"
+        "2020;Mål A;Akt 4;;069999;;;202012;pausad;\n"
+    )
+    path = deliver("goal_activities", "a.csv", text)
+    assert ingest_file(path, GoalActivitySource(), settings).status == "quarantined"
+    assert_reported(
+        report(settings, "goal_activities"),
+        "a.csv, line 2, column Start, Slut: Slut must not lie before Start",
+        "a.csv, line 3, column Period: Period must lie in År",
+        "a.csv, line 4, column Status: Status must be ej påbörjad, pågående, pausad or genomförd",
+        "a.csv, line 5, column Enhet: Enhet is not a unit of the region's organisation extract",
+        "a.csv, line 6, column Enhet, Mål, Aktivitet, Period: an Enhet, Mål, Aktivitet and Period appear twice",
     )
 
 
@@ -637,6 +683,7 @@ def test_reported_values_before_the_organisation_are_rejected_saying_so(settings
     ("example", "source", "periods"),
     [
         ("goal_settings_example.csv", GoalSettingSource(), ()),
+        ("goal_activities_example.csv", GoalActivitySource(), ("2020-08", "2020-12")),
         ("goal_indicators_example.csv", GoalIndicatorSource(), ()),
         ("goal_targets_example.csv", GoalTargetSource(), ("2020-08", "2020-12")),
         ("goal_structure_example.csv", GoalStructureSource(), ("2020-12",)),

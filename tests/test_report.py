@@ -811,3 +811,26 @@ def test_the_regions_own_levels_head_the_structure_and_every_node_shows_its_stat
     statuses = re.findall(r'<p class="goal-status" data-level="(\d)">.*?data-status="([a-z_]+)"', html)
     assert statuses == [("1", "partly_met"), ("2", "met")]
     assert "Uppfyllda: 2 av 5 som mäts · delvis uppfyllda: 1" in _text(html)
+
+
+def test_activities_are_shown_under_their_goal_with_status_and_comment(tmp_path):
+    marts_db = build_marts(tmp_path / "marts.duckdb")
+    with duckdb.connect(str(marts_db)) as con:
+        con.execute(
+            "create table fct_goal_activities as select * from (values "
+            f"('{REGION}', '{ORG}', '{PERIOD}', 'Attraktiv arbetsgivare', 'Chefsutbildning', 'För nya chefer', "
+            "date '2020-02-01', date '2020-11-30', 'done', 'Alla kurstillfällen hållna', 2, 'Medarbetare', "
+            "'Attraktiv arbetsgivare', null, null, null), "
+            f"('{REGION}', '{ORG}', '{PERIOD}', 'Okänt mål', 'Städdag', null, null, null, 'paused', null, null, "
+            "null, null, null, null, null)) as t (region_id, organisation_id, period, goal, activity, description, "
+            "start_date, end_date, activity_status, comment, goal_level, level_1, level_2, level_3, level_4, level_5)"
+        )
+    html = _html(render_reports(marts_db, tmp_path / "report"))
+    goal_at = html.index('<h3><span class="label">Strategiskt mål:</span> Attraktiv arbetsgivare</h3>')
+    next_goal = html.index("<h3>", goal_at + 10)
+    section = html[goal_at:next_goal]
+    assert 'data-activity="Chefsutbildning"' in section
+    activity = _text(_row(html, 'data-activity="Chefsutbildning"'))
+    assert "✔ Genomförd" in activity and "2020-02-01–2020-11-30" in activity and "Alla kurstillfällen" in activity
+    outside = html.index('<h2><span class="label">Aktiviteter:</span> Aktiviteter utanför målstrukturen</h2>')
+    assert 'data-activity="Städdag"' in html[outside:] and "‖ Pausad" in _text(html[outside:])

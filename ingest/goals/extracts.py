@@ -371,6 +371,8 @@ SETTINGS = {
     "count yes/no": ("count_yes_no", "yes_no"),
     "räkna kvalitativa": ("count_qualitative", "yes_no"),
     "count qualitative": ("count_qualitative", "yes_no"),
+    "räkna aktiviteter": ("count_activities", "yes_no"),
+    "count activities": ("count_activities", "yes_no"),
     "nivåer": ("levels", "levels"),
     "levels": ("levels", "levels"),
     "målstatus": ("goal_status_rule", "rule"),
@@ -413,7 +415,8 @@ class GoalSettingSource(CsvSource):
             rules=[
                 *required({"setting_text": "Inställning", "value_text": "Värde"}),
                 Rule(
-                    "Inställning must be tolerans, tolerans %, räkna ja/nej, räkna kvalitativa, nivåer or målstatus "
+                    "Inställning must be tolerans, tolerans %, räkna ja/nej, räkna kvalitativa, räkna aktiviteter, "
+                    "nivåer or målstatus "
                     "(docs/extracts/goal_settings.md)",
                     "setting_text IS NOT NULL AND setting IS NULL",
                     header="Inställning",
@@ -426,7 +429,7 @@ class GoalSettingSource(CsvSource):
                     value="value_text",
                 ),
                 Rule(
-                    "Värde of räkna ja/nej and räkna kvalitativa must be ja or nej",
+                    "Värde of räkna ja/nej, räkna kvalitativa and räkna aktiviteter must be ja or nej",
                     f"value_text IS NOT NULL AND {in_values('setting', flags)} AND value IS NULL",
                     header="Värde",
                     value="value_text",
@@ -636,6 +639,107 @@ class GoalStructureSource(CsvSource):
                 ),
             ],
             periods="CAST(structure_year AS VARCHAR) || '-12'",
+            setup=setup,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Activities (aktiviteter)
+# --------------------------------------------------------------------------------------------------
+
+#: Status as delivered -> the activity status id.
+ACTIVITY_STATUSES = {
+    "ej påbörjad": "not_started",
+    "ej startad": "not_started",
+    "not started": "not_started",
+    "pågående": "in_progress",
+    "pågår": "in_progress",
+    "in progress": "in_progress",
+    "pausad": "paused",
+    "paused": "paused",
+    "genomförd": "done",
+    "klar": "done",
+    "done": "done",
+}
+
+ACTIVITY_FIELDS = [
+    Field("År", "structure_year", "integer"),
+    Field("Mål", "goal"),
+    Field("Aktivitet", "activity"),
+    Field("Beskrivning", "description", required=False),
+    Field("Enhet", "unit_code"),
+    Field("Start", "start_date", "date", required=False),
+    Field("Slut", "end_date", "date", required=False),
+    Field("Period", "period_month", "period"),
+    Field("Status", "status_text"),
+    Field("Kommentar", "comment", required=False),
+]
+
+
+class GoalActivitySource(CsvSource):
+    """Aktiviteter: what a unit does for a goal of the year's structure, with a status per period."""
+
+    name = "goal_activities"
+    depends_on: tuple[str, ...] = ("organisation",)
+    contract_doc = "docs/extracts/goal_activities.md"
+    schema = (
+        RawColumn("structure_year", "INTEGER", nullable=False),
+        RawColumn("goal", "VARCHAR", nullable=False),
+        RawColumn("activity", "VARCHAR", nullable=False),
+        RawColumn("description", "VARCHAR"),
+        RawColumn("unit_code", "VARCHAR", nullable=False),
+        RawColumn("start_date", "DATE"),
+        RawColumn("end_date", "DATE"),
+        RawColumn("period_month", "DATE", nullable=False),
+        RawColumn("activity_status", "VARCHAR", nullable=False),
+        RawColumn("comment", "VARCHAR"),
+    )
+    fields = ACTIVITY_FIELDS
+
+    def plan(self, delivered: Delivered, staged: Staged) -> Plan:
+        known, setup = units_table(delivered.settings, delivered.region_id)
+        units = unit_rules("unit_code", None, known=known, header="Enhet", not_a_unit=_UNIT_RULE)[1:]
+        return Plan(
+            derived={"activity_status": _normalised("status_text", ACTIVITY_STATUSES)},
+            rules=[
+                *required(
+                    {
+                        "structure_year": "År",
+                        "goal": "Mål",
+                        "activity": "Aktivitet",
+                        "unit_code": "Enhet",
+                        "period_month": "Period",
+                        "status_text": "Status",
+                    }
+                ),
+                *[Rule(r.rule, r.where, header="Enhet", value="unit_code") for r in units],
+                _year_rule("structure_year", "År"),
+                Rule(
+                    "Status must be ej påbörjad, pågående, pausad or genomförd (or not started, in progress, "
+                    "paused, done)",
+                    "status_text IS NOT NULL AND activity_status IS NULL",
+                    header="Status",
+                    value="status_text",
+                ),
+                Rule(
+                    "Slut must not lie before Start",
+                    "start_date IS NOT NULL AND end_date IS NOT NULL AND end_date < start_date",
+                    header="Start, Slut",
+                    value="strftime(start_date, '%Y-%m-%d') || ' - ' || strftime(end_date, '%Y-%m-%d')",
+                ),
+                Rule(
+                    "Period must lie in År (the status is for a period of the structure's year)",
+                    "period_month IS NOT NULL AND structure_year IS NOT NULL AND year(period_month) <> structure_year",
+                    header="Period",
+                    value="strftime(period_month, '%Y-%m')",
+                ),
+                Unique(
+                    "an Enhet, Mål, Aktivitet and Period appear twice in the delivery",
+                    ("unit_code", "goal", "activity", "strftime(period_month, '%Y-%m')"),
+                    header="Enhet, Mål, Aktivitet, Period",
+                ),
+            ],
+            periods=month_code("period_month"),
             setup=setup,
         )
 

@@ -1465,7 +1465,30 @@ def setting_cases() -> list[Case]:
         Case(s, "settings_negative_band.csv", f("Tolerans %;-10"), "Tolerans % -10",
              "Värde of tolerans and tolerans % must be a number ≥ 0", 2, "Värde"),
         Case(s, "settings_not_yes_no.csv", f("Räkna ja/nej;kanske"), "Räkna ja/nej kanske",
-             "Värde of räkna ja/nej and räkna kvalitativa must be ja or nej", 2, "Värde"),
+             "Värde of räkna ja/nej, räkna kvalitativa and räkna aktiviteter must be ja or nej", 2, "Värde"),
+    ]  # fmt: skip
+
+
+ACTIVITY_HEADER = "År;Mål;Aktivitet;Beskrivning;Enhet;Start;Slut;Period;Status;Kommentar"
+GA1 = "2020;Attraktiv arbetsgivare;Chefsutbildning;;061100;2020-02-01;2020-11-30;202012;Genomförd;"
+GA2 = "2020;Attraktiv kollektivtrafik;Ny tidtabell;;062100;;;202012;Pågående;Klar i mars"
+
+
+def activity_cases() -> list[Case]:
+    s = "goal_activities"
+
+    def f(*rows: str) -> bytes:
+        return text([ACTIVITY_HEADER, *rows])
+
+    return [
+        Case(s, "activities_unknown_status.csv", f(GA1, GA2.replace("Pågående", "Halvklar")), "Status Halvklar",
+             "Status must be ej påbörjad, pågående, pausad or genomförd", 3, "Status"),
+        Case(s, "activities_end_before_start.csv", f(GA1.replace("2020-11-30", "2020-01-15"), GA2),
+             "Slut before Start", "Slut must not lie before Start", 2, "Start, Slut"),
+        Case(s, "activities_period_outside_year.csv", f(GA1, GA2.replace(";202012;", ";202112;")),
+             "Period 202112 in a 2020 structure", "Period must lie in År", 3, "Period"),
+        Case(s, "activities_no_goal.csv", f(GA1, GA2.replace("Attraktiv kollektivtrafik", "")),
+             "an activity without its goal", "Mål is required", 3, "Mål"),
     ]  # fmt: skip
 
 
@@ -1708,6 +1731,7 @@ def all_cases() -> list[Case]:
         *production_cases(),
         *population_cases(),
         *setting_cases(),
+        *activity_cases(),
         *indicator_cases(),
         *structure_cases(),
         *target_cases(),

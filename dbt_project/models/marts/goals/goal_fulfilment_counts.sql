@@ -1,7 +1,8 @@
 -- "Antal mätetal som är uppfyllda / delvis uppfyllda / inte uppfyllda / som mäts" (seed 002): per
 -- region × organisation × period, for the organisation as a whole (`goal` = '(alla)') and per goal of
 -- its structure. Shares are of the indicators measured (ej mätbart is not measured). ja/nej and
--- qualitative indicators count unless the region's settings (räkna ja/nej, räkna kvalitativa) say not.
+-- qualitative indicators count unless the region's settings (räkna ja/nej, räkna kvalitativa) say not;
+-- activities count only when they say so (räkna aktiviteter).
 with
 
 -- ja/nej and qualitative indicators count unless the region says otherwise (goal_settings)
@@ -22,11 +23,32 @@ fulfilment as (
 
 ),
 
+-- activities count when the region says so (räkna aktiviteter): genomförd = met, pågående = partly met
+activities as (
+
+    select
+        activities.region_id, activities.organisation_id, activities.organisation_name, activities.period,
+        coalesce(activities.level_2, activities.goal) as goal, activities.counted_status as status
+    from {{ ref('fct_goal_activities') }} as activities
+    inner join settings
+        on settings.region_id = activities.region_id
+        and settings.count_activities
+
+),
+
+counted_rows as (
+
+    select region_id, organisation_id, organisation_name, period, goal, status from fulfilment
+    union all
+    select region_id, organisation_id, organisation_name, period, goal, status from activities
+
+),
+
 grouped as (
 
-    select region_id, organisation_id, organisation_name, period, '(alla)' as goal, status from fulfilment
+    select region_id, organisation_id, organisation_name, period, '(alla)' as goal, status from counted_rows
     union all
-    select region_id, organisation_id, organisation_name, period, goal, status from fulfilment
+    select region_id, organisation_id, organisation_name, period, goal, status from counted_rows
     where goal is not null
 
 ),

@@ -16,6 +16,9 @@ select
     cast(
         bool_or(case when setting = 'count_qualitative' then cast(value as boolean) end) as boolean
     ) as count_qualitative,
+    cast(
+        bool_or(case when setting = 'count_activities' then cast(value as boolean) end) as boolean
+    ) as count_activities,
     cast(max(case when setting = 'levels' then value end) as varchar) as level_names,
     cast(max(case when setting = 'goal_status_rule' then value end) as varchar) as goal_status_rule,
     cast(max(_delivery_seq) as bigint) as delivery_seq
