@@ -123,7 +123,8 @@ def _in_structure_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _goal_sheet(rows: list[dict[str, Any]], with_comment: bool) -> tuple[list[str], list[list[Any]]]:
     header = [
         "Perspektiv", "Strategiskt mål", "Framgångsfaktor", "Mätetal", "Jämförelse", "Målvärde", "Tolerans",
-        "Utfall", "Föregående år", "Enhet", "Status", *(["Analys"] if with_comment else []),
+        "Utfall", "Föregående år", "Enhet", "Status", "Prognos helår", "Bedömd på",
+        *(["Analys"] if with_comment else []),
     ]  # fmt: skip
     lines = []
     for row in rows:
@@ -162,6 +163,8 @@ def _goal_sheet(rows: list[dict[str, Any]], with_comment: bool) -> tuple[list[st
                 row.get("indicator_name_sv") or row["indicator_id"],
                 *figures,
                 status,
+                _number(row.get("forecast"), unit, row.get("decimals")) if kind == "numeric" else None,
+                "prognos" if row.get("status_basis") == "forecast" else "utfall",
                 *([comment] if with_comment else []),
             ]
         )

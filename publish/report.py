@@ -340,6 +340,19 @@ def _status(status: str | None) -> dict[str, str]:
     return {"css": css, "symbol": symbol, "text": text, "code": status or "not_measurable"}
 
 
+def _outcome_note(row: dict[str, Any], comparison: str | None, unit: str | None, places: Any) -> str | None:
+    """Below the outcome: what it is (a change in %), and the full-year forecast with whether the status
+    was judged on it."""
+    if comparison == "increase_by_pct":
+        return "förändring mot föregående år"
+    if is_missing(row.get("forecast")):
+        return None
+    forecast = format_value(row["forecast"], unit, decimals=places)
+    if row.get("status_basis") == "forecast":
+        return f"prognos helår {forecast}; status bedömd på prognosen"
+    return f"prognos helår {forecast}"
+
+
 def _kind_note(kind: str, row: dict[str, Any]) -> str | None:
     """Why a ja/nej or qualitative indicator has its status, when it is not plain."""
     if kind == "qualitative":
@@ -540,7 +553,7 @@ class _ReportBuilder:
                 decimals=places,
             ),
             "outcome": format_value(row.get("outcome"), shown_unit, decimals=places),
-            "outcome_note": "förändring mot föregående år" if comparison == "increase_by_pct" else None,
+            "outcome_note": _outcome_note(row, comparison, unit, places),
             "previous": format_value(previous, shown_unit, decimals=places),
             "status": _status(row.get("status")),
             "status_note": _no_outcome_reason(row.get("decided_by")),

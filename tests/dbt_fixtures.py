@@ -722,8 +722,9 @@ def write_own_indicators_fixture(warehouse_dir: Path) -> None:
 
     - customer_index (index, 2 decimals, measured yearly): at least 4,65 with a band of 10 % of the
       target (0,465); reported 4,63: partly met, and judged in December only (no tertial or delår row);
-    - complaints_per_1000 (per 1000 inhabitants, half-yearly): at most 2,5; 2,1 by August (met), 2,7
-      for the year (not met); no tertial row.
+    - complaints_per_1000 (per 1000 inhabitants, half-yearly): at most 2,5, judged on the forecast
+      (Bedöms på prognos); 2,1 by August but a full-year forecast of 2,8 there: not met on the forecast;
+      2,7 for the year (not met, the outcome: December has no forecast); no tertial row.
 
     - plan_adopted (ja/nej): Ja required, Nej reported: not met;
     - dialogue (qualitative): the unit reports partly met, with a comment; not counted (the region's
@@ -744,7 +745,7 @@ def write_own_indicators_fixture(warehouse_dir: Path) -> None:
     write_delivery(warehouse_dir, "goal_indicators", "0013", 43, halland)
     targets = [
         {**_target("customer_index", 4.65, "at_least"), "unit_code": "062120", "tolerance_pct": 10.0},
-        {**_target("complaints_per_1000", 2.5, "at_most"), "unit_code": "062120"},
+        {**_target("complaints_per_1000", 2.5, "at_most"), "unit_code": "062120", "status_basis": "forecast"},
         {**_target("plan_adopted", 1, "equal_to"), "unit_code": "062120"},
         {**_target("dialogue", None, None), "unit_code": "062120"},
     ]
@@ -755,6 +756,7 @@ def write_own_indicators_fixture(warehouse_dir: Path) -> None:
         for indicator, month, window, value, status, comment in [
             ("customer_index", date(2020, 12, 1), "year", 4.63, None, None),
             ("complaints_per_1000", date(2020, 8, 1), "ytd", 2.1, None, None),
+            ("complaints_per_1000", date(2020, 8, 1), "forecast_year", 2.8, None, "Prognos efter delåret"),
             ("complaints_per_1000", date(2020, 12, 1), "year", 2.7, None, None),
             ("plan_adopted", date(2020, 12, 1), "year", 0.0, None, "Beslutas i februari"),
             ("dialogue", date(2020, 12, 1), "year", None, "partly_met", "Två av fyra möten hölls"),

@@ -252,7 +252,7 @@ def test_broken_settings_name_each_rule(settings, deliver):
         "fel.csv, line 3, column Inställning: tolerans and tolerans % are two ways of giving the one default band",
         "fel.csv, line 3, column Värde: Värde of tolerans and tolerans % must be a number ≥ 0",
         "fel.csv, line 4, column Inställning: Inställning must be tolerans, tolerans %, räkna ja/nej, räkna "
-        "kvalitativa, räkna aktiviteter, nivåer or målstatus",
+        "kvalitativa, räkna aktiviteter, nivåer, målstatus or statusbas",
         "fel.csv, line 5, column Värde: Värde of räkna ja/nej, räkna kvalitativa and räkna aktiviteter must be ja "
         "or nej",
         "fel.csv, line 6, column Inställning: an Inställning appears twice in the delivery",
@@ -648,8 +648,8 @@ def test_broken_reported_values_name_each_rule(settings, deliver):
         "only indicators of domain goals are reported  [value: finance_budget_deviation]",
         f"{name}, line 7, column Fönster, Period: Fönster år (a whole year) needs a Period in December, the year's "
         "end  [value: 2020-08]",
-        f"{name}, line 8, column Fönster: Fönster must be år, ack, månad or tertial (or year, ytd, month); empty = "
-        "år  [value: vecka]",
+        f"{name}, line 8, column Fönster: Fönster must be år, ack, månad, tertial or prognos (or year, ytd, month, "
+        "forecast); empty = år  [value: vecka]",
         f"{name}, line 9, column Kön: Kön must be T (totalt), K (kvinnor) or M (män)  [value: X]",
         f"{name}, line 10, column Enhet: Enhet is required",
         f"{name}, line 10, column Mätetal: Mätetal is required",

@@ -834,3 +834,17 @@ def test_activities_are_shown_under_their_goal_with_status_and_comment(tmp_path)
     assert "✔ Genomförd" in activity and "2020-02-01–2020-11-30" in activity and "Alla kurstillfällen" in activity
     outside = html.index('<h2><span class="label">Aktiviteter:</span> Aktiviteter utanför målstrukturen</h2>')
     assert 'data-activity="Städdag"' in html[outside:] and "‖ Pausad" in _text(html[outside:])
+
+
+def test_a_status_judged_on_the_full_year_forecast_says_so(tmp_path):
+    marts_db = build_marts(tmp_path / "marts.duckdb")
+    with duckdb.connect(str(marts_db)) as con:
+        con.execute("alter table fct_goal_fulfilment add column forecast double")
+        con.execute("alter table fct_goal_fulfilment add column status_basis varchar")
+        con.execute(
+            "update fct_goal_fulfilment set forecast = 3.6, status_basis = 'forecast', status = 'not_met' "
+            "where indicator_id = 'sick_leave_rate'"
+        )
+    html = _html(render_reports(marts_db, tmp_path / "report"))
+    sick = _text(_row(html, 'data-indicator="sick_leave_rate"'))
+    assert "prognos helår 3,6 %; status bedömd på prognosen" in sick

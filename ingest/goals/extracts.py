@@ -53,7 +53,12 @@ WINDOWS = {
     "tertial": "ytd",
     "månad": "month",
     "month": "month",
+    "prognos": "forecast_year",
+    "helårsprognos": "forecast_year",
+    "forecast": "forecast_year",
 }
+#: Bedöms på: what a target is judged on before the year is over.
+STATUS_BASES = {"utfall": "outcome", "outcome": "outcome", "prognos": "forecast", "forecast": "forecast"}
 #: T = totalt, K = kvinnor, M = män (SCB's codes).
 GENDERS = ("T", "K", "M")
 
@@ -375,6 +380,8 @@ SETTINGS = {
     "count activities": ("count_activities", "yes_no"),
     "nivåer": ("levels", "levels"),
     "levels": ("levels", "levels"),
+    "statusbas": ("status_basis", "basis"),
+    "status basis": ("status_basis", "basis"),
     "målstatus": ("goal_status_rule", "rule"),
     "goal status": ("goal_status_rule", "rule"),
 }
@@ -410,13 +417,14 @@ class GoalSettingSource(CsvSource):
                 "value": f"CASE WHEN {in_values('setting', numbers)} THEN CAST({number} AS VARCHAR) "
                 f"WHEN {in_values('setting', flags)} THEN {flag} "
                 f"WHEN setting = 'levels' THEN array_to_string({names}, '|') "
-                f"WHEN setting = 'goal_status_rule' THEN {_normalised('value_text', GOAL_STATUS_RULES)} END",
+                f"WHEN setting = 'goal_status_rule' THEN {_normalised('value_text', GOAL_STATUS_RULES)} "
+                f"WHEN setting = 'status_basis' THEN {_normalised('value_text', STATUS_BASES)} END",
             },
             rules=[
                 *required({"setting_text": "Inställning", "value_text": "Värde"}),
                 Rule(
                     "Inställning must be tolerans, tolerans %, räkna ja/nej, räkna kvalitativa, räkna aktiviteter, "
-                    "nivåer or målstatus "
+                    "nivåer, målstatus or statusbas "
                     "(docs/extracts/goal_settings.md)",
                     "setting_text IS NOT NULL AND setting IS NULL",
                     header="Inställning",
@@ -439,6 +447,12 @@ class GoalSettingSource(CsvSource):
                     "(Strategi|Strategiskt område|Mål)",
                     f"setting = 'levels' AND value_text IS NOT NULL AND (len({names}) NOT BETWEEN 2 AND {MAX_LEVELS} "
                     f"OR list_contains({names}, ''))",
+                    header="Värde",
+                    value="value_text",
+                ),
+                Rule(
+                    "Värde of statusbas must be utfall or prognos",
+                    "setting = 'status_basis' AND value_text IS NOT NULL AND value IS NULL",
                     header="Värde",
                     value="value_text",
                 ),
@@ -473,6 +487,7 @@ TARGET_FIELDS = [
     Field("Jämförelse", "comparison_text", required=False),
     Field("Tolerans", "tolerance", "number", required=False),
     Field("Tolerans %", "tolerance_pct", "number", required=False),
+    Field("Bedöms på", "basis_text", required=False),
 ]
 
 
@@ -491,6 +506,7 @@ class GoalTargetSource(CsvSource):
         RawColumn("comparison", "VARCHAR"),
         RawColumn("tolerance", "DOUBLE"),
         RawColumn("tolerance_pct", "DOUBLE"),
+        RawColumn("status_basis", "VARCHAR"),
     )
     fields = TARGET_FIELDS
 
@@ -505,6 +521,7 @@ class GoalTargetSource(CsvSource):
                 "target_value": f"CASE WHEN kind = 'yes_no' AND target_text IS NULL THEN 1 ELSE {value} END",
                 "comparison": f"CASE WHEN kind = 'yes_no' AND comparison_text IS NULL THEN 'equal_to' "
                 f"ELSE {_normalised('comparison_text', COMPARISONS)} END",
+                "status_basis": _normalised("basis_text", STATUS_BASES),
             },
             rules=[
                 *required({"unit_code": "Enhet", "indicator_id": "Mätetal", "target_year": "År"}),
@@ -516,6 +533,12 @@ class GoalTargetSource(CsvSource):
                     "comparison_text IS NULL AND kind = 'numeric'",
                     header="Jämförelse",
                     value="'(empty)'",
+                ),
+                Rule(
+                    "Bedöms på must be utfall or prognos (or outcome, forecast); empty = the region's statusbas",
+                    "basis_text IS NOT NULL AND status_basis IS NULL",
+                    header="Bedöms på",
+                    value="basis_text",
                 ),
                 Rule(
                     "Jämförelse of a ja/nej indicator is lika med (or empty)",
@@ -844,7 +867,7 @@ class GoalReportedValueSource(CsvSource):
                     for code in computed
                 ],
                 Rule(
-                    "Fönster must be år, ack, månad or tertial (or year, ytd, month); empty = år",
+                    "Fönster must be år, ack, månad, tertial or prognos (or year, ytd, month, forecast); empty = år",
                     "window_text IS NOT NULL AND window_id IS NULL",
                     header="Fönster",
                     value="window_text",

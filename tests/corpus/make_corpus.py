@@ -1691,7 +1691,7 @@ def reported_value_cases() -> list[Case]:
             "values_unknown_window.csv",
             f(R1, R2.replace("tertial", "kvartal")),
             "Fönster kvartal",
-            "Fönster must be år, ack, månad or tertial",
+            "Fönster must be år, ack, månad, tertial or prognos",
             3,
             "Fönster",
         ),

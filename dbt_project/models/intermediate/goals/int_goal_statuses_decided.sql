@@ -16,7 +16,11 @@ with
 
 inputs as (
 
-    select * from {{ ref('int_goal_targets_with_outcomes') }}
+    select
+        *,
+        -- the figure the status is decided on: the outcome to date, or the full-year forecast
+        case when status_basis = 'forecast' then forecast else outcome end as judged_value
+    from {{ ref('int_goal_targets_with_outcomes') }}
 
 ),
 
@@ -25,20 +29,20 @@ judged as (
     select
         *,
         case comparison
-            when 'at_most' then outcome <= target_value
-            when 'at_least' then outcome >= target_value
-            when 'lower_than' then outcome < target_value
-            when 'higher_than' then outcome > target_value
-            when 'equal_to' then abs(outcome - target_value) <= 1e-9
-            when 'increase_by_pct' then outcome >= target_value
+            when 'at_most' then judged_value <= target_value
+            when 'at_least' then judged_value >= target_value
+            when 'lower_than' then judged_value < target_value
+            when 'higher_than' then judged_value > target_value
+            when 'equal_to' then abs(judged_value - target_value) <= 1e-9
+            when 'increase_by_pct' then judged_value >= target_value
         end as is_met,
         case comparison
-            when 'at_most' then outcome <= target_value + tolerance
-            when 'lower_than' then outcome < target_value + tolerance
-            when 'at_least' then outcome >= target_value - tolerance
-            when 'higher_than' then outcome > target_value - tolerance
-            when 'equal_to' then abs(outcome - target_value) <= tolerance
-            when 'increase_by_pct' then outcome >= target_value - tolerance
+            when 'at_most' then judged_value <= target_value + tolerance
+            when 'lower_than' then judged_value < target_value + tolerance
+            when 'at_least' then judged_value >= target_value - tolerance
+            when 'higher_than' then judged_value > target_value - tolerance
+            when 'equal_to' then abs(judged_value - target_value) <= tolerance
+            when 'increase_by_pct' then judged_value >= target_value - tolerance
         end as is_within_band
     from inputs
 
@@ -65,9 +69,11 @@ select
     tolerance_pct,
     tolerance_source,
     reported_comment,
+    forecast,
+    status_basis,
     cast(case
         when kind = 'qualitative' then coalesce(reported_status, 'not_measurable')
-        when outcome is null then 'not_measurable'
+        when judged_value is null then 'not_measurable'
         when is_met then 'met'
         when tolerance is not null and is_within_band then 'partly_met'
         else 'not_met'
@@ -76,12 +82,12 @@ select
     cast(case
         when kind = 'qualitative' and reported_status is not null then 'reported by the unit'
         when kind = 'qualitative' then 'no status reported'
-        when outcome is null and is_suppressed then 'no outcome: suppressed to protect individuals'
-        when outcome is null then 'no outcome delivered'
+        when judged_value is null and is_suppressed then 'no outcome: suppressed to protect individuals'
+        when judged_value is null then 'no outcome delivered'
         when is_met then comparison || ': met'
         when tolerance is not null and is_within_band then comparison || ': within the tolerance band of ' || round(tolerance, 6)
         when tolerance is not null then comparison || ': outside the tolerance band of ' || round(tolerance, 6)
         else comparison || ': not met (no tolerance band)'
-    end as varchar) as decided_by,
-    cast(outcome / nullif(target_value, 0) as double) as ratio_to_target
+    end || case when status_basis = 'forecast' then ' (on the full-year forecast)' else '' end as varchar) as decided_by,
+    cast(judged_value / nullif(target_value, 0) as double) as ratio_to_target
 from judged

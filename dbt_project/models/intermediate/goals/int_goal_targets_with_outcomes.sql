@@ -2,7 +2,8 @@
 -- target and the outcome it is judged on. The outcome of an indicator a source system computes comes
 -- from the published KPI table (the node's total, all genders and ages, window `year` for a year and
 -- `ytd` for a part of it); a reported indicator's (domain goals) from the reported values. For
--- "increase by x %" the outcome is the change in % against the same window a year earlier.
+-- "increase by x %" the outcome is the change in % against the same window a year earlier. Before
+-- December a target may be judged on the full-year forecast instead (status_basis), where one exists.
 with
 
 -- A target for a whole year (no period) is followed up at each of the year's report points its
@@ -75,7 +76,9 @@ targets_banded as (
         case
             when targets.tolerance is not null or targets.tolerance_pct is not null then 'target'
             when settings.tolerance is not null or settings.tolerance_pct is not null then 'region'
-        end as tolerance_source
+        end as tolerance_source,
+        -- what the target is judged on before the year is over: its own Bedöms på, else the region's
+        coalesce(targets.status_basis, settings.status_basis, 'outcome') as wanted_basis
     from targets
     left join settings
         on settings.region_id = targets.region_id
@@ -107,6 +110,14 @@ reported as (
 
 ),
 
+-- the indicator holding a catalogue indicator's full-year forecast (seeds/forecast_indicators.csv); any
+-- other indicator is its own (a region's reported forecast, window forecast_year)
+forecast_indicators as (
+
+    select * from {{ ref('forecast_indicators') }}
+
+),
+
 outcomes as (
 
     select
@@ -132,7 +143,8 @@ outcomes as (
         end as reported_change_pct,
         coalesce(kpi.is_suppressed, false) as is_suppressed,
         reported.reported_status,
-        reported.comment as reported_comment
+        reported.comment as reported_comment,
+        case when indicators.domain = 'goals' then reported_forecast.value else forecast_kpi.value end as forecast
     from targets_windowed as targets
     left join indicators
         on indicators.indicator_id = targets.indicator_id
@@ -161,6 +173,20 @@ outcomes as (
         and reported.indicator_id = targets.indicator_id
         and reported.period_month = targets.period_end
         and reported.window_name = targets.window_name
+    left join forecast_indicators
+        on forecast_indicators.indicator_id = targets.indicator_id
+    left join kpi as forecast_kpi
+        on forecast_kpi.region_id = targets.region_id
+        and forecast_kpi.organisation_id = targets.organisation_id
+        and forecast_kpi.indicator_id = coalesce(forecast_indicators.forecast_indicator_id, targets.indicator_id)
+        and forecast_kpi.period = strftime(targets.period_end, '%Y-%m')
+        and forecast_kpi.window_name = 'forecast_year'
+    left join reported as reported_forecast
+        on reported_forecast.region_id = targets.region_id
+        and reported_forecast.organisation_id = targets.organisation_id
+        and reported_forecast.indicator_id = targets.indicator_id
+        and reported_forecast.period_month = targets.period_end
+        and reported_forecast.window_name = 'forecast_year'
     left join reported as reported_before
         on reported_before.region_id = targets.region_id
         and reported_before.organisation_id = targets.organisation_id
@@ -191,6 +217,13 @@ select
     cast(case when coalesce(kind, 'numeric') = 'numeric' then tolerance end as double) as tolerance,
     cast(case when coalesce(kind, 'numeric') = 'numeric' then tolerance_pct end as double) as tolerance_pct,
     cast(case when coalesce(kind, 'numeric') = 'numeric' then tolerance_source end as varchar) as tolerance_source,
+    cast(forecast as double) as forecast,
+    -- judged on the forecast when asked for, before December, and a forecast exists; else the outcome
+    cast(case
+        when wanted_basis = 'forecast' and month(period_end) != 12 and forecast is not null
+            and comparison != 'increase_by_pct' then 'forecast'
+        else 'outcome'
+    end as varchar) as status_basis,
     cast(reported_status as varchar) as reported_status,
     cast(reported_comment as varchar) as reported_comment,
     cast(is_suppressed as boolean) as is_suppressed

@@ -69,6 +69,8 @@ select
         when 'not_met' then 'ej uppfyllt'
         else 'ej mätbart'
     end as varchar) as status_sv,
+    cast(statuses.forecast as double) as forecast,
+    cast(statuses.status_basis as varchar) as status_basis,
     cast(statuses.status_source as varchar) as status_source,
     cast(statuses.decided_by as varchar) as decided_by,
     cast(statuses.reported_comment as varchar) as reported_comment,

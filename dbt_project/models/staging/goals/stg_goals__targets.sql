@@ -19,5 +19,6 @@ select
     cast(comparison as varchar) as comparison,
     cast(tolerance as double) as tolerance,
     cast(tolerance_pct as double) as tolerance_pct,
+    cast(status_basis as varchar) as status_basis,
     cast(_delivery_seq as bigint) as delivery_seq
 from source
