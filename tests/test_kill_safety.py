@@ -72,6 +72,21 @@ def _raw_files_are_whole(settings) -> dict[int, int]:
     return rows
 
 
+def _wait_for_deliveries_of(settings, names: set[str], count: int, process: subprocess.Popen, timeout: float) -> None:
+    """Until the ledger holds ``count`` deliveries of ``names`` (the run is at work on its ``count``-th
+    file), the run has ended, or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if settings.ledger_path.exists():
+            ledger = open_ledger(settings, create=False)
+            try:
+                if sum(d.file_name in names for d in ledger.deliveries("finance_ledger")) >= count:
+                    return
+            finally:
+                ledger.close()
+        time.sleep(0.02)
+
+
 def test_ingest_killed_at_random_moments_loses_and_doubles_nothing(tmp_path):
     root = tmp_path / "root"
     settings = load_settings({"REGIONKPI_ROOT": str(root), "REGIONKPI_PSEUDONYM_KEY": "kill-test-key"})
@@ -79,7 +94,9 @@ def test_ingest_killed_at_random_moments_loses_and_doubles_nothing(tmp_path):
     org = settings.landing_dir / "organisation" / "0006" / "org.csv"
     org.parent.mkdir(parents=True)
     org.write_text(ORGANISATION, encoding="utf-8")
+    started = time.monotonic()
     subprocess.run([REGIONKPI, "ingest"], env=env, check=True, capture_output=True, timeout=300)
+    startup = time.monotonic() - started  # a whole run of one small file: mostly the start-up
 
     rng = random.Random(2026)
     expected: dict[str, int] = {}
@@ -91,9 +108,17 @@ def test_ingest_killed_at_random_moments_loses_and_doubles_nothing(tmp_path):
             expected[name] = _ledger_file(
                 settings.landing_dir / "finance_ledger" / "0006" / name, 2020, 1 + number % 12, seed=number
             )
+        names = {f"huvudbok_{trial * FILES_PER_TRIAL + index:03d}.csv" for index in range(FILES_PER_TRIAL)}
         process = subprocess.Popen([REGIONKPI, "ingest"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            time.sleep(rng.uniform(3.0, 7.0))  # a run starts in ~3-4 s since the Celery and PostgreSQL packages came in
+            # kill relative to the run's own pace, not a fixed clock: a loaded machine starts the run in
+            # 3 s or in 10, and a fixed delay then lands before every file or after all of them. Some
+            # kills (always the last) fall in the start-up, the others at the k-th file of the trial.
+            if trial == TRIALS - 1 or rng.random() < 0.25:
+                time.sleep(rng.uniform(0.2, 0.8) * startup)
+            else:
+                _wait_for_deliveries_of(settings, names, rng.randint(1, FILES_PER_TRIAL), process, timeout=120)
+                time.sleep(rng.uniform(0.0, 0.2))
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=60)
