@@ -251,8 +251,8 @@ def test_broken_settings_name_each_rule(settings, deliver):
         report(settings, "goal_settings"),
         "fel.csv, line 3, column Inställning: tolerans and tolerans % are two ways of giving the one default band",
         "fel.csv, line 3, column Värde: Värde of tolerans and tolerans % must be a number ≥ 0",
-        "fel.csv, line 4, column Inställning: Inställning must be tolerans, tolerans %, räkna ja/nej, räkna "
-        "kvalitativa, räkna aktiviteter, nivåer, målstatus or statusbas",
+        "fel.csv, line 4, column Inställning: Inställning must be regionnamn, tolerans, tolerans %, räkna ja/nej, "
+        "räkna kvalitativa, räkna aktiviteter, nivåer, målstatus or statusbas",
         "fel.csv, line 5, column Värde: Värde of räkna ja/nej, räkna kvalitativa and räkna aktiviteter must be ja "
         "or nej",
         "fel.csv, line 6, column Inställning: an Inställning appears twice in the delivery",

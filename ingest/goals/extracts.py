@@ -380,6 +380,8 @@ SETTINGS = {
     "count activities": ("count_activities", "yes_no"),
     "nivåer": ("levels", "levels"),
     "levels": ("levels", "levels"),
+    "regionnamn": ("region_name", "text"),
+    "region name": ("region_name", "text"),
     "statusbas": ("status_basis", "basis"),
     "status basis": ("status_basis", "basis"),
     "målstatus": ("goal_status_rule", "rule"),
@@ -418,13 +420,14 @@ class GoalSettingSource(CsvSource):
                 f"WHEN {in_values('setting', flags)} THEN {flag} "
                 f"WHEN setting = 'levels' THEN array_to_string({names}, '|') "
                 f"WHEN setting = 'goal_status_rule' THEN {_normalised('value_text', GOAL_STATUS_RULES)} "
-                f"WHEN setting = 'status_basis' THEN {_normalised('value_text', STATUS_BASES)} END",
+                f"WHEN setting = 'status_basis' THEN {_normalised('value_text', STATUS_BASES)} "
+                "WHEN setting = 'region_name' THEN value_text END",
             },
             rules=[
                 *required({"setting_text": "Inställning", "value_text": "Värde"}),
                 Rule(
-                    "Inställning must be tolerans, tolerans %, räkna ja/nej, räkna kvalitativa, räkna aktiviteter, "
-                    "nivåer, målstatus or statusbas "
+                    "Inställning must be regionnamn, tolerans, tolerans %, räkna ja/nej, räkna kvalitativa, "
+                    "räkna aktiviteter, nivåer, målstatus or statusbas "
                     "(docs/extracts/goal_settings.md)",
                     "setting_text IS NOT NULL AND setting IS NULL",
                     header="Inställning",

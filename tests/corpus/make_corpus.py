@@ -1459,7 +1459,7 @@ def setting_cases() -> list[Case]:
 
     return [
         Case(s, "settings_unknown.csv", f("Tolerans %;10", "Färg;blå"), "Inställning Färg",
-             "Inställning must be tolerans, tolerans %, räkna ja/nej, räkna kvalitativa", 3, "Inställning"),
+             "Inställning must be regionnamn, tolerans, tolerans %, räkna ja/nej, räkna kvalitativa", 3, "Inställning"),
         Case(s, "settings_both_bands.csv", f("Tolerans;0,5", "Tolerans %;10"), "both tolerans and tolerans %",
              "tolerans and tolerans % are two ways of giving the one default band", 3, "Inställning"),
         Case(s, "settings_negative_band.csv", f("Tolerans %;-10"), "Tolerans % -10",

@@ -22,6 +22,7 @@ select
     cast(max(case when setting = 'levels' then value end) as varchar) as level_names,
     cast(max(case when setting = 'goal_status_rule' then value end) as varchar) as goal_status_rule,
     cast(max(case when setting = 'status_basis' then value end) as varchar) as status_basis,
+    cast(max(case when setting = 'region_name' then value end) as varchar) as region_name,
     cast(max(_delivery_seq) as bigint) as delivery_seq
 from source
 group by region_id
