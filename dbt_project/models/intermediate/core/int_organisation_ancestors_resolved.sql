@@ -23,6 +23,13 @@ delivered_months as (
     select region_id, period_month from {{ ref('stg_finance__investment_rows') }}
     union
     select region_id, period_month from {{ ref('int_ridership_months_covered') }}
+    union
+    -- goal follow-up: the months units report values and activities for, and each target's year end
+    select region_id, period_month from {{ ref('stg_goals__reported_values') }}
+    union
+    select region_id, period_month from {{ ref('stg_goals__activities') }}
+    union
+    select region_id, coalesce(period_month, make_date(target_year, 12, 1)) from {{ ref('stg_goals__targets') }}
 
 ),
 
