@@ -120,9 +120,27 @@ def _in_structure_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [ordered[i] for i in order]
 
 
-def _goal_sheet(rows: list[dict[str, Any]], with_comment: bool) -> tuple[list[str], list[list[Any]]]:
+#: The classic levels of a goal structure, for a region that has not named its own (dim_goal_level).
+CLASSIC_LEVELS = ("Perspektiv", "Strategiskt mål", "Framgångsfaktor")
+
+
+def _levels(row: dict[str, Any], depth: int) -> list[Any]:
+    """The row's place in the goal structure, levels 1..depth (the classic columns without levels)."""
+    if "level_1" in row:
+        return [row.get(f"level_{n}") for n in range(1, depth + 1)]
+    return [row.get("perspective"), row.get("goal"), row.get("success_factor"), None, None][:depth]
+
+
+def _depth(row: dict[str, Any]) -> int:
+    levels = _levels(row, 5)
+    return max((n for n, name in enumerate(levels, start=1) if name is not None), default=1)
+
+
+def _goal_sheet(
+    rows: list[dict[str, Any]], with_comment: bool, level_names: Sequence[str] = CLASSIC_LEVELS
+) -> tuple[list[str], list[list[Any]]]:
     header = [
-        "Perspektiv", "Strategiskt mål", "Framgångsfaktor", "Mätetal", "Jämförelse", "Målvärde", "Tolerans",
+        *level_names, "Mätetal", "Jämförelse", "Målvärde", "Tolerans",
         "Utfall", "Föregående år", "Enhet", "Status", "Prognos helår", "Bedömd på",
         *(["Analys"] if with_comment else []),
     ]  # fmt: skip
@@ -157,9 +175,7 @@ def _goal_sheet(rows: list[dict[str, Any]], with_comment: bool) -> tuple[list[st
             ]
         lines.append(
             [
-                row.get("perspective"),
-                row.get("goal"),
-                row.get("success_factor"),
+                *_levels(row, len(level_names)),
                 row.get("indicator_name_sv") or row["indicator_id"],
                 *figures,
                 status,
@@ -193,8 +209,10 @@ SHARE_COLUMNS = (
 )
 
 
-def _count_sheet(counts: list[dict[str, Any]], goal_order: list[str]) -> tuple[list[str], list[list[Any]]]:
-    header = ["Strategiskt mål", *(label for _, label in COUNT_COLUMNS), *(label for _, label in SHARE_COLUMNS)]
+def _count_sheet(
+    counts: list[dict[str, Any]], goal_order: list[str], goal_label: str = CLASSIC_LEVELS[1]
+) -> tuple[list[str], list[list[Any]]]:
+    header = [goal_label, *(label for _, label in COUNT_COLUMNS), *(label for _, label in SHARE_COLUMNS)]
     rank = {goal: n for n, goal in enumerate([WHOLE_ORGANISATION, *goal_order])}
     lines = []
     for record in sorted(counts, key=lambda r: (rank.get(r["goal"], len(rank)), r["goal"])):
@@ -317,6 +335,16 @@ def write_workbooks(marts_db: Path, reports: Sequence[Path]) -> list[Path]:
         dim_indicator, dim_columns = _table(con, "dim_indicator")
         if {"indicator_id", "name_sv"} <= dim_columns:
             names = dict(con.execute(f"select indicator_id, name_sv from {dim_indicator}").fetchall())  # noqa: S608
+        levels_table, _ = _table(con, "dim_goal_level")
+        level_names: dict[str, tuple[str, ...]] = {}
+        if levels_table:
+            for region_id, name, unused in con.execute(
+                f"select region_id, level_name, coalesce(is_unused, false) from {levels_table} "  # noqa: S608
+                "order by region_id, level"
+            ).fetchall():
+                if not unused:
+                    level_names.setdefault(region_id, ())
+                    level_names[region_id] += (name,)
         for report in map(Path, reports):
             region, organisation, period = report.parent.parent.name, report.parent.name, report.stem
             where, key = "where region_id = ? and organisation_id = ? and period = ?", [region, organisation, period]
@@ -329,8 +357,11 @@ def write_workbooks(marts_db: Path, reports: Sequence[Path]) -> list[Path]:
             workbook = Workbook()
             sheet = workbook.active
             sheet.title = GOALS
-            _fill(sheet, *_goal_sheet(goals, "comment" in fct_columns))
-            _fill(workbook.create_sheet(COUNTS), *_count_sheet(counts, goal_order))
+            names_here = level_names.get(region, CLASSIC_LEVELS)
+            depth = max([len(names_here), *(_depth(row) for row in goals)])
+            shown = (*names_here, *(f"Nivå {n}" for n in range(len(names_here) + 1, depth + 1)))
+            _fill(sheet, *_goal_sheet(goals, "comment" in fct_columns, shown))
+            _fill(workbook.create_sheet(COUNTS), *_count_sheet(counts, goal_order, shown[1]))
             _fill(workbook.create_sheet(KPI), *_kpi_sheet(con, region, organisation, period, names))
             kind = goals[0].get("period_kind") if goals else None
             organisation_name = next((r["organisation_name"] for r in goals if r.get("organisation_name")), None)

@@ -126,6 +126,8 @@ def test_the_report_in_the_regions_words_with_pdf_and_workbook(onboarded):
     workbook = load_workbook(html_path.with_suffix(".xlsx"))
     whole = next(r for r in workbook["Antal"].iter_rows(values_only=True) if r[0] == "Hela organisationen")
     assert whole[1:5] == (2, 2, 1, 5)
+    header = next(workbook["Måluppfyllelse"].iter_rows(values_only=True))
+    assert header[:4] == ("Strategi", "Strategiskt område", "Mål", "Mätetal"), "the region's own level names"
 
     traffic = (reports.out_dir / REGION / "993100" / "2025-04.html").read_text(encoding="utf-8")
     cost = _text(_row(traffic, 'data-indicator="kostnad_per_resa"'))
