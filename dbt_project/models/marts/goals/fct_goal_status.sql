@@ -8,47 +8,10 @@
 -- count when the region says so (räkna aktiviteter: genomförd = met, pågående = partly met).
 with
 
-settings as (
-
-    select * from {{ ref('stg_goals__settings') }}
-
-),
-
-indicators as (
-
-    select
-        fulfilment.region_id, fulfilment.organisation_id, fulfilment.organisation_name, fulfilment.period,
-        fulfilment.status, fulfilment.sort_order, fulfilment.level_1, fulfilment.level_2, fulfilment.level_3,
-        fulfilment.level_4, fulfilment.level_5, coalesce(settings.goal_status_rule, 'all') as status_rule
-    from {{ ref('fct_goal_fulfilment') }} as fulfilment
-    left join settings
-        on settings.region_id = fulfilment.region_id
-    where (fulfilment.indicator_kind != 'yes_no' or coalesce(settings.count_yes_no, true))
-        and (fulfilment.indicator_kind != 'qualitative' or coalesce(settings.count_qualitative, true))
-
-),
-
--- activities under their goal, when the region counts them (räkna aktiviteter)
-activities as (
-
-    select
-        activities.region_id, activities.organisation_id, activities.organisation_name, activities.period,
-        activities.counted_status as status, null as sort_order, activities.level_1, activities.level_2,
-        activities.level_3, activities.level_4, activities.level_5,
-        coalesce(settings.goal_status_rule, 'all') as status_rule
-    from {{ ref('fct_goal_activities') }} as activities
-    inner join settings
-        on settings.region_id = activities.region_id
-        and settings.count_activities
-    where activities.level_1 is not null
-
-),
-
+-- the indicators and activities that count (macro goal_items_counted: the region's settings decide)
 fulfilment as (
 
-    select * from indicators
-    union all
-    select * from activities
+    {{ goal_items_counted() }}
 
 ),
 

@@ -5,42 +5,10 @@
 -- activities count only when they say so (räkna aktiviteter).
 with
 
--- ja/nej and qualitative indicators count unless the region says otherwise (goal_settings)
-settings as (
-
-    select * from {{ ref('stg_goals__settings') }}
-
-),
-
-fulfilment as (
-
-    select fulfilment.*
-    from {{ ref('fct_goal_fulfilment') }} as fulfilment
-    left join settings
-        on settings.region_id = fulfilment.region_id
-    where (fulfilment.indicator_kind != 'yes_no' or coalesce(settings.count_yes_no, true))
-        and (fulfilment.indicator_kind != 'qualitative' or coalesce(settings.count_qualitative, true))
-
-),
-
--- activities count when the region says so (räkna aktiviteter): genomförd = met, pågående = partly met
-activities as (
-
-    select
-        activities.region_id, activities.organisation_id, activities.organisation_name, activities.period,
-        coalesce(activities.level_2, activities.goal) as goal, activities.counted_status as status
-    from {{ ref('fct_goal_activities') }} as activities
-    inner join settings
-        on settings.region_id = activities.region_id
-        and settings.count_activities
-
-),
-
+-- the indicators and activities that count (macro goal_items_counted: the region's settings decide)
 counted_rows as (
 
-    select region_id, organisation_id, organisation_name, period, goal, status from fulfilment
-    union all
-    select region_id, organisation_id, organisation_name, period, goal, status from activities
+    {{ goal_items_counted() }}
 
 ),
 
