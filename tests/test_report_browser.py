@@ -1,4 +1,4 @@
-"""The follow-up report in a real browser: headless Chromium over the DevTools protocol (tests/browser.py).
+"""The follow-up report in a real browser: headless Chromium over the DevTools protocol (publish/chromium.py).
 
 Renders the reports of the hand-built marts of tests/test_report.py, opens one, reads what a person
 would see from the DOM and keeps a full-page screenshot in ``test-artifacts/`` for review (CI can
