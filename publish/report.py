@@ -46,6 +46,7 @@ from publish.fsio import fsync_dir as _fsync_dir
 from publish.swedish import (
     DASH,
     NBSP,
+    comparison_words,
     format_band,
     format_share,
     format_target,
@@ -527,6 +528,7 @@ class _ReportBuilder:
                 "name": row.get("indicator_name_sv") or row["indicator_id"],
                 "direction": None,
                 "target": _yes_no(row.get("target_value")) if kind == "yes_no" else "Kvalitativt",
+                "target_words": "",
                 "tolerance": None,
                 "outcome": _yes_no(row.get("outcome")) if kind == "yes_no" else DASH,
                 "outcome_note": None,
@@ -544,6 +546,10 @@ class _ReportBuilder:
             or row["indicator_id"],
             "direction": DIRECTIONS.get(direction or ""),
             "target": target_text,
+            # the comparison's words may wrap before the figure; the figure and its unit never break
+            "target_words": comparison_words(comparison)
+            if target_text.startswith(comparison_words(comparison) + " ")
+            else "",
             "tolerance": format_band(
                 row.get("target_value"),
                 tolerance,
