@@ -18,10 +18,7 @@ beside it and renamed into place.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
@@ -32,7 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from publish.fsio import fsync_dir, fsync_file
+from publish.fsio import replace_atomically
 from publish.report import STATUSES, ReportError, period_label
 from publish.swedish import comparison_words, is_missing, unit_decimals, units
 
@@ -304,18 +301,8 @@ def _fill(sheet: Any, header: list[str], lines: list[list[Any]]) -> None:
 
 
 def _save_atomic(workbook: Workbook, path: Path) -> None:
-    """Save to a temporary file beside ``path``, flush it to disk, rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        fsync_file(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
+    """Save through a temporary file beside ``path`` that is flushed and renamed into place."""
+    replace_atomically(path, workbook.save)
 
 
 def write_workbooks(marts_db: Path, reports: Sequence[Path]) -> list[Path]:

@@ -14,16 +14,13 @@ group is always killed and its profile removed, also when printing fails; the HT
 from __future__ import annotations
 
 import base64
-import contextlib
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from publish.chromium import Browser, BrowserError
-from publish.fsio import fsync_dir
+from publish.fsio import replace_atomically
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +48,8 @@ class PdfError(BrowserError):
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """``data`` to a temporary file beside ``path``, flushed, then renamed over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
+    """``data`` to ``path`` through a temporary file that is flushed and renamed into place."""
+    replace_atomically(path, lambda tmp: tmp.write_bytes(data))
 
 
 def print_pdfs(reports: Sequence[Path], *, chromium: str | None = None, timeout: float = 60) -> list[Path]:

@@ -47,11 +47,7 @@ counted as (
         any_value(node_name) as node_name,
         any_value(status_rule) as status_rule,
         min(sort_order) as sort_order,
-        count(*) filter (where status = 'met') as met,
-        count(*) filter (where status = 'partly_met') as partly_met,
-        count(*) filter (where status = 'not_met') as not_met,
-        count(*) filter (where status != 'not_measurable') as measured,
-        count(*) filter (where status = 'not_measurable') as not_measurable
+        {{ status_counts() }}
     from nodes
     where node_name is not null
     group by region_id, organisation_id, period, level, node_path

@@ -29,11 +29,7 @@ counted as (
         any_value(organisation_name) as organisation_name,
         period,
         goal,
-        count(*) filter (where status = 'met') as met,
-        count(*) filter (where status = 'partly_met') as partly_met,
-        count(*) filter (where status = 'not_met') as not_met,
-        count(*) filter (where status != 'not_measurable') as measured,
-        count(*) filter (where status = 'not_measurable') as not_measurable
+        {{ status_counts() }}
     from grouped
     group by region_id, organisation_id, period, goal
 
