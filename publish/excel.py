@@ -241,7 +241,11 @@ def _counted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _kpi_sheet(
-    con: duckdb.DuckDBPyConnection, region: str, organisation: str, period: str, names: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    region: str,
+    organisation: str,
+    period: str,
+    names: dict[str, tuple[str | None, int | None]],
 ) -> tuple[list[str], list[list[Any]]]:
     table, columns = _table(con, "kpi_indicator_values")
     wanted = [c for c in ("window", "unit", "is_suppressed", "suppression_reason") if c in columns]
@@ -264,13 +268,14 @@ def _kpi_sheet(
     lines = []
     for row in rows:
         unit, suppressed = row.get("unit"), bool(row.get("is_suppressed"))
+        name, decimals = names.get(row["indicator_id"], (None, None))
         lines.append(
             [
                 row["indicator_id"],
-                names.get(row["indicator_id"]),
+                name,
                 row["period"],
                 WINDOWS.get(row.get("window") or "", row.get("window")),
-                _number(None if suppressed else row["value"], unit),
+                _number(None if suppressed else row["value"], unit, decimals),
                 _unit_text(unit),
                 "ja" if suppressed else "nej",
                 row.get("suppression_reason"),
@@ -318,10 +323,18 @@ def write_workbooks(marts_db: Path, reports: Sequence[Path]) -> list[Path]:
         if not fct:
             raise ReportError(f"{marts_db} has no fct_goal_fulfilment: is it a published marts.duckdb?")
         counts_table, _ = _table(con, "goal_fulfilment_counts")
-        names: dict[str, str] = {}
+        # indicator names and decimals: the shared catalogue's, and each region's own (ids are unique per
+        # region only)
+        shared: dict[str, tuple[str | None, int | None]] = {}
+        own: dict[str, dict[str, tuple[str | None, int | None]]] = {}
         dim_indicator, dim_columns = _table(con, "dim_indicator")
         if {"indicator_id", "name_sv"} <= dim_columns:
-            names = dict(con.execute(f"select indicator_id, name_sv from {dim_indicator}").fetchall())  # noqa: S608
+            region_column = "region_id" if "region_id" in dim_columns else "null"
+            decimals_column = "decimals" if "decimals" in dim_columns else "null"
+            for region_id, indicator_id, name, decimals in con.execute(
+                f"select {region_column}, indicator_id, name_sv, {decimals_column} from {dim_indicator}"  # noqa: S608
+            ).fetchall():
+                (own.setdefault(region_id, {}) if region_id else shared)[indicator_id] = (name, decimals)
         levels_table, _ = _table(con, "dim_goal_level")
         level_names: dict[str, tuple[str, ...]] = {}
         if levels_table:
@@ -336,8 +349,11 @@ def write_workbooks(marts_db: Path, reports: Sequence[Path]) -> list[Path]:
             region, organisation, period = report.parent.parent.name, report.parent.name, report.stem
             where, key = "where region_id = ? and organisation_id = ? and period = ?", [region, organisation, period]
             goals = _in_structure_order(_rows(con, f"select * from {fct} {where}", key))  # noqa: S608
+            names = {**shared, **own.get(region, {})}
             for row in goals:
-                names.setdefault(row["indicator_id"], row.get("indicator_name_sv") or row["indicator_id"])
+                names.setdefault(
+                    row["indicator_id"], (row.get("indicator_name_sv") or row["indicator_id"], row.get("decimals"))
+                )
             counts = _rows(con, f"select * from {counts_table} {where}", key) if counts_table else _counted(goals)  # noqa: S608
             goal_order = list(dict.fromkeys(row["goal"] for row in goals if row.get("goal")))
 

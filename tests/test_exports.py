@@ -22,7 +22,7 @@ import openpyxl
 import pytest
 
 from publish import pdf as pdf_module
-from publish.excel import COUNTS, GOALS, KPI, write_workbooks
+from publish.excel import COUNTS, GOALS, KPI, number_format, write_workbooks
 from publish.pdf import PdfError, print_pdfs
 from publish.report import render_reports
 from tests.test_report import ORG, PERIOD, REGION, _row, build_marts
@@ -397,3 +397,28 @@ def test_a_workbook_shows_ja_nej_as_words_and_a_reported_status_as_reported(tmp_
     assert plan[header.index("Status")] == "✘ Ej uppfyllt"
     assert dialogue[header.index("Utfall")] is None
     assert dialogue[header.index("Status")] == "◐ Delvis uppfyllt (rapporterad av enheten)"
+
+
+def test_the_kpi_sheet_names_a_regions_own_indicator_by_its_own_region_with_its_decimals(tmp_path):
+    """Two regions may both have an indicator ``nki``: each region's workbook names (and rounds) its own."""
+    marts_db = build_marts(tmp_path / "marts.duckdb")
+    with duckdb.connect(str(marts_db)) as con:
+        con.execute("alter table dim_indicator add column region_id varchar")
+        con.execute("alter table dim_indicator add column decimals integer")
+        con.execute(
+            f"insert into dim_indicator values ('nki', 'Vårt NKI', 'index', 'higher_is_better', '{REGION}', 2), "
+            "('nki', 'Hallands NKI', 'count', 'higher_is_better', '0013', 0)"
+        )
+        con.execute(
+            f"""insert into kpi_indicator_values (region_id, organisation_id, indicator_id, period, "window",
+                    gender, age_band, value, unit, is_suppressed, breakdown)
+                values ('{REGION}', '{ORG}', 'nki', '{PERIOD}', 'year', 'T', 'all', 4.634, 'index', false, 'total')"""
+        )
+    reports = render_reports(marts_db, tmp_path / "report")
+    (path,) = [p for p in write_workbooks(marts_db, reports) if p.parent.name == ORG and PERIOD in p.name]
+    sheet = openpyxl.load_workbook(path)[KPI]
+    header = [cell.value for cell in sheet[1]]
+    (row,) = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "nki"]
+    assert row[header.index("Mätetal")].value == "Vårt NKI"
+    value = row[header.index("Värde")]
+    assert value.value == pytest.approx(4.634) and value.number_format == number_format("index", 2)
