@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING
 from ingest.contract import ContractViolation, NoDataRows, Violation
 from ingest.durable import sweep_stale_temporaries, temporary_for
 from ingest.ledger import Delivery, Ledger, open_ledger
-from ingest.sources import Checked, Delivered, Source, arrow_schema, raw_columns, registry
+from ingest.registry import registry
+from ingest.sources import Checked, Delivered, Source, raw_schema, write_empty_schema
 from ingest.textio import EncodingError, FileFacts, inspect_file
 from regionkpi.settings import Settings
 
 if TYPE_CHECKING:
     import duckdb
-    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -542,27 +542,6 @@ def ensure_raw_schemas(settings: Settings) -> None:
     from ingest.kolada.load import ensure_kolada_schema  # Kolada is read from an API, not delivered
 
     ensure_kolada_schema(settings)
-
-
-def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
-    """Write a zero-row Parquet file with ``schema`` at ``target`` (atomically), unless it is there."""
-    import pyarrow.parquet as pq
-
-    if target.exists() and pq.read_schema(target).equals(schema):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_for(target)
-    try:
-        pq.write_table(schema.empty_table(), temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
-
-
-def raw_schema(source: Source) -> pa.Schema:
-    """The source's raw table as an Arrow schema (region, its own columns, the delivery columns)."""
-    return arrow_schema(raw_columns(source))
 
 
 def write_raw(

@@ -13,6 +13,7 @@ landing area has one folder per source name; sources are ingested in dependency 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,44 +257,25 @@ def arrow_schema(columns: Sequence[RawColumn]) -> pa.Schema:
     return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in columns])
 
 
-def registry() -> dict[str, Source]:
-    """Every known source by landing-folder name, in dependency order."""
-    from ingest.finance.investments import InvestmentSource
-    from ingest.finance.ledger import LedgerSource
-    from ingest.finance.plans import BudgetSource, ForecastSource
-    from ingest.goals.extracts import (
-        GoalActivitySource,
-        GoalIndicatorSource,
-        GoalReportedValueSource,
-        GoalSettingSource,
-        GoalStructureSource,
-        GoalTargetSource,
-    )
-    from ingest.hr.organisation import OrganisationSource
-    from ingest.hr.sick_leave import SickLeaveSource
-    from ingest.ridership.boardings import BoardingSource
-    from ingest.ridership.gtfs import GtfsSource
-    from ingest.ridership.population import PopulationSource
-    from ingest.ridership.production import ProductionSource
-    from ingest.ridership.service_trips import ServiceTripSource
+def raw_schema(source: Source) -> pa.Schema:
+    """The source's raw table as an Arrow schema (region, its own columns, the delivery columns)."""
+    return arrow_schema(raw_columns(source))
 
-    sources: list[Source] = [
-        OrganisationSource(),
-        SickLeaveSource(),
-        LedgerSource(),
-        BudgetSource(),
-        ForecastSource(),
-        InvestmentSource(),
-        GtfsSource(),
-        BoardingSource(),
-        ServiceTripSource(),
-        ProductionSource(),
-        PopulationSource(),
-        GoalSettingSource(),
-        GoalIndicatorSource(),
-        GoalStructureSource(),
-        GoalTargetSource(),
-        GoalReportedValueSource(),
-        GoalActivitySource(),
-    ]
-    return {source.name: source for source in sources}
+
+def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
+    """Write a zero-row Parquet file with ``schema`` at ``target`` (atomically), unless it is there: the
+    schema file a source's glob matches before anything is delivered (docs/raw_layer.md)."""
+    import pyarrow.parquet as pq
+
+    from ingest.durable import temporary_for
+
+    if target.exists() and pq.read_schema(target).equals(schema):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_for(target)
+    try:
+        pq.write_table(schema.empty_table(), temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target

@@ -55,7 +55,7 @@ def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     if args.files:
         from ingest.landing import OutsideLanding, ingest_file
-        from ingest.sources import registry
+        from ingest.registry import registry
 
         sources = registry()
         failed = 0

@@ -179,7 +179,7 @@ def write_delivery(
 def _ingest_schema(source: str) -> pa.Schema:
     """The raw schema ingest writes for ``source`` (the ridership sources take theirs from ingest)."""
     from ingest.landing import raw_schema
-    from ingest.sources import registry
+    from ingest.registry import registry
 
     return raw_schema(registry()[source])
 
@@ -400,7 +400,7 @@ def write_hand_made_fixture(warehouse_dir: Path) -> None:
 def write_empty_schemas(warehouse_dir: Path) -> None:
     """Every source's empty schema file, as ingest writes it before dbt runs (docs/raw_layer.md)."""
     from ingest.landing import raw_schema, write_empty_schema
-    from ingest.sources import registry
+    from ingest.registry import registry
 
     for source in registry().values():
         write_empty_schema(warehouse_dir / "raw" / source.name / "_schema" / "empty.parquet", raw_schema(source))

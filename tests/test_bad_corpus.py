@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from ingest.landing import ingest_file
-from ingest.sources import registry
+from ingest.registry import registry
 from regionkpi.settings import Settings, load_settings
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

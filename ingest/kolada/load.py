@@ -102,7 +102,7 @@ def new_fetch_id(fetched_at: dt.datetime) -> str:
 
 def ensure_kolada_schema(settings: Settings) -> Path:
     """Write ``raw/kolada_values/_schema/empty.parquet`` (zero rows, the raw schema) unless it is there."""
-    from ingest.landing import write_empty_schema
+    from ingest.sources import write_empty_schema
 
     return write_empty_schema(source_dir(settings) / "_schema" / "empty.parquet", KOLADA_SCHEMA)
 

@@ -1,0 +1,49 @@
+"""The registry: the one module that knows every source (landing folder name → source), in dependency
+order. The source modules never import it, so they never import each other through it."""
+
+from __future__ import annotations
+
+from ingest.sources import Source
+
+
+def registry() -> dict[str, Source]:
+    """Every known source by landing-folder name, in dependency order."""
+    from ingest.finance.investments import InvestmentSource
+    from ingest.finance.ledger import LedgerSource
+    from ingest.finance.plans import BudgetSource, ForecastSource
+    from ingest.goals.extracts import (
+        GoalActivitySource,
+        GoalIndicatorSource,
+        GoalReportedValueSource,
+        GoalSettingSource,
+        GoalStructureSource,
+        GoalTargetSource,
+    )
+    from ingest.hr.organisation import OrganisationSource
+    from ingest.hr.sick_leave import SickLeaveSource
+    from ingest.ridership.boardings import BoardingSource
+    from ingest.ridership.gtfs import GtfsSource
+    from ingest.ridership.population import PopulationSource
+    from ingest.ridership.production import ProductionSource
+    from ingest.ridership.service_trips import ServiceTripSource
+
+    sources: list[Source] = [
+        OrganisationSource(),
+        SickLeaveSource(),
+        LedgerSource(),
+        BudgetSource(),
+        ForecastSource(),
+        InvestmentSource(),
+        GtfsSource(),
+        BoardingSource(),
+        ServiceTripSource(),
+        ProductionSource(),
+        PopulationSource(),
+        GoalSettingSource(),
+        GoalIndicatorSource(),
+        GoalStructureSource(),
+        GoalTargetSource(),
+        GoalReportedValueSource(),
+        GoalActivitySource(),
+    ]
+    return {source.name: source for source in sources}
