@@ -51,6 +51,7 @@ from expectations.runner import (
     run_identifier,
     run_suite,
 )
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import Settings
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ SUITE_ADDITIVITY = f"{TABLE}__additivity"
 SUITE_COMPLETENESS = f"{TABLE}__completeness"
 
 
-class GateError(RuntimeError):
+class GateError(RegionkpiError, RuntimeError):
     """The gate could not run (no build database, no table, no ledger): nothing may be published."""
 
 

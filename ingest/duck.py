@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from regionkpi.errors import RegionkpiError
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -28,7 +30,7 @@ EXTENSION_PACKAGES = {
 }
 
 
-class ExtensionMissing(RuntimeError):
+class ExtensionMissing(RegionkpiError, RuntimeError):
     """A pinned DuckDB extension is not installed beside DuckDB (the lock file was not applied)."""
 
 

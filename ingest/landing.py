@@ -35,6 +35,7 @@ from ingest.ledger import Delivery, Ledger, open_ledger
 from ingest.registry import registry
 from ingest.sources import Checked, Delivered, Source, raw_schema, write_empty_schema
 from ingest.textio import EncodingError, FileFacts, inspect_file
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import Settings
 
 if TYPE_CHECKING:
@@ -256,7 +257,7 @@ def _ingest_found(
             progress(index, len(found), delivery)
 
 
-class OutsideLanding(ValueError):
+class OutsideLanding(RegionkpiError, ValueError):
     """A file handed to ingest that does not lie in its source's landing folder: nothing is done."""
 
 

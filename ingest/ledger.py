@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from regionkpi.errors import RegionkpiError
+
 if TYPE_CHECKING:
     from regionkpi.settings import Settings
 
@@ -67,7 +69,7 @@ CREATE_TABLE = (
 INDEX = "create index if not exists deliveries_by_sha on deliveries (source, region_id, sha256)"
 
 
-class LedgerMissing(FileNotFoundError):
+class LedgerMissing(RegionkpiError, FileNotFoundError):
     """No ledger where the settings say it is (and the caller asked not to create one)."""
 
 

@@ -37,6 +37,8 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
+from regionkpi.errors import RegionkpiError
+
 CHROMIUM_ENV = "REGIONKPI_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = (
@@ -62,7 +64,7 @@ FLAGS = (
 )
 
 
-class BrowserError(RuntimeError):
+class BrowserError(RegionkpiError, RuntimeError):
     """The browser could not be started or did not answer."""
 
 

@@ -34,6 +34,8 @@ from typing import Any
 
 import duckdb
 
+from regionkpi.errors import RegionkpiError
+
 log = logging.getLogger(__name__)
 
 EXPORT_FILE = "kolada_export.csv"
@@ -80,7 +82,7 @@ order by kpi, municipality_id, period, case gender when 'T' then 0 when 'K' then
 """
 
 
-class KoladaExportError(RuntimeError):
+class KoladaExportError(RegionkpiError, RuntimeError):
     """The marts cannot be exported in Kolada's shape; the message says why."""
 
 

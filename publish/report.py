@@ -53,6 +53,7 @@ from publish.swedish import (
     format_value,
     is_missing,
 )
+from regionkpi.errors import RegionkpiError
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ SUPPRESSION_REASONS = {
 TREND_YEARS = 5
 
 
-class ReportError(RuntimeError):
+class ReportError(RegionkpiError, RuntimeError):
     """The reports could not be rendered; the previously written report set is left as it was."""
 
 

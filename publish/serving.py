@@ -35,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 from ingest.ledger import mask_url
 from publish.snapshot import _quote as _ident  # SQL identifiers and literals: one quoting rule
 from publish.snapshot import _sql_string as _literal
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ LOCK_TIMEOUT_MS = 30_000
 SWAP_ATTEMPTS = 4
 
 
-class ServingError(RuntimeError):
+class ServingError(RegionkpiError, RuntimeError):
     """Loading or swapping the marts into PostgreSQL failed; the served version is unchanged."""
 
 

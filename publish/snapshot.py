@@ -50,6 +50,7 @@ import regionkpi
 from expectations.gate import MARTS_SCHEMA, TABLE, GateResult, marts_fingerprint
 from publish.fsio import fsync_dir as _fsync_dir
 from publish.fsio import fsync_tree as _fsync_tree
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import ConfigurationError, Settings, env_number
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,11 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:+-]{0,199}$")
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class PublishError(RuntimeError):
+class PublishError(RegionkpiError, RuntimeError):
     """Publishing refused or failed; the previously published snapshot is still served."""
 
 
-class NothingPublishedError(FileNotFoundError):
+class NothingPublishedError(RegionkpiError, FileNotFoundError):
     """No snapshot has been published yet (or `current` points nowhere)."""
 
 

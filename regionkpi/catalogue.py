@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import load_settings
 
 BLOCK_NAME = "indicator_catalogue"
@@ -94,7 +95,7 @@ REQUIRED_COLUMNS = (
 MISSING = "–"
 
 
-class CatalogueError(ValueError):
+class CatalogueError(RegionkpiError, ValueError):
     """The seed cannot be rendered (a missing column, an unknown domain, Jinja in a cell)."""
 
 

@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from regionkpi import pipeline
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import TELEMETRY_OFF, ConfigurationError, Settings, load_settings
 
 
@@ -371,21 +372,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.verbose:
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
         logging.getLogger("ingest").setLevel(logging.ERROR)  # the progress lines already say it
-    settings = load_settings()
     try:
-        return args.handler(settings, args)
-    except (ConfigurationError, pipeline.StepFailed) as error:
+        return args.handler(load_settings(), args)
+    except RegionkpiError as error:  # expected: a setting, a gate, nothing published, no browser, ...
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except Exception as error:  # a clear one-line cause for the expected failures of each step
-        from expectations.gate import GateError
-        from publish.serving import ServingError
-        from publish.snapshot import PublishError
-
-        if isinstance(error, (GateError, PublishError, ServingError, FileNotFoundError)):
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        raise
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug: one line, and the traceback with -v
+        if args.verbose:
+            raise
+        print(
+            f"error: {type(error).__name__}: {error} (this is not an expected failure: rerun with -v for the "
+            "traceback, and report it with that)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

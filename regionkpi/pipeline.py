@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from regionkpi.errors import RegionkpiError
 from regionkpi.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
 
 
-class StepFailed(RuntimeError):
+class StepFailed(RegionkpiError, RuntimeError):
     """A pipeline step failed; the message says which and where to look."""
 
 

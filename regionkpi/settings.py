@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from regionkpi.errors import RegionkpiError
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: Used only when REGIONKPI_PSEUDONYM_KEY is unset and dev keys are explicitly allowed (the demo).
@@ -23,7 +25,7 @@ TELEMETRY_OFF = {
 }
 
 
-class ConfigurationError(RuntimeError):
+class ConfigurationError(RegionkpiError, RuntimeError):
     """Raised when the environment lacks something a job needs (for example the pseudonym key)."""
 
 

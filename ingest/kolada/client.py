@@ -31,6 +31,8 @@ from urllib.parse import urljoin
 
 import httpx
 
+from regionkpi.errors import RegionkpiError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
@@ -72,7 +74,7 @@ class PageProgress(NamedTuple):
     deleted: int  # records dropped because Kolada marks them deleted
 
 
-class KoladaError(RuntimeError):
+class KoladaError(RegionkpiError, RuntimeError):
     """Reading Kolada failed; the message names the URL and what went wrong."""
 
 
