@@ -25,13 +25,18 @@ NO_ORGANISATION_RULE = (
 )
 
 
+def delivery_files(settings: Settings, source: str, region_id: str) -> list[Path]:
+    """The raw files of the region's loaded deliveries of ``source``, oldest first (by sequence number;
+    the schema file and temporaries are not deliveries)."""
+    folder = settings.raw_dir / source / region_id
+    files = [f for f in folder.glob("*.parquet") if f.name[:1].isdigit()] if folder.is_dir() else []
+    return sorted(files, key=lambda f: int(f.name.split("_", 1)[0]))
+
+
 def latest_organisation_file(settings: Settings, region_id: str) -> Path | None:
     """The raw file of the region's latest accepted organisation delivery (None if none yet)."""
-    folder = settings.raw_dir / "organisation" / region_id
-    files = [f for f in folder.glob("*.parquet") if f.name[:1].isdigit()] if folder.is_dir() else []
-    if not files:
-        return None
-    return max(files, key=lambda f: int(f.name.split("_", 1)[0]))
+    files = delivery_files(settings, "organisation", region_id)
+    return files[-1] if files else None
 
 
 def units_table(settings: Settings, region_id: str) -> tuple[bool, list[tuple[str, list[Any]]]]:

@@ -30,7 +30,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from publish.fsio import replace_atomically
-from publish.report import STATUSES, ReportError, period_label
+from publish.report import CLASSIC_LEVELS, STATUSES, ReportError, period_label, structure_depth, structure_levels
 from publish.swedish import comparison_words, is_missing, unit_decimals, units
 
 log = logging.getLogger(__name__)
@@ -117,22 +117,6 @@ def _in_structure_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [ordered[i] for i in order]
 
 
-#: The classic levels of a goal structure, for a region that has not named its own (dim_goal_level).
-CLASSIC_LEVELS = ("Perspektiv", "Strategiskt mål", "Framgångsfaktor")
-
-
-def _levels(row: dict[str, Any], depth: int) -> list[Any]:
-    """The row's place in the goal structure, levels 1..depth (the classic columns without levels)."""
-    if "level_1" in row:
-        return [row.get(f"level_{n}") for n in range(1, depth + 1)]
-    return [row.get("perspective"), row.get("goal"), row.get("success_factor"), None, None][:depth]
-
-
-def _depth(row: dict[str, Any]) -> int:
-    levels = _levels(row, 5)
-    return max((n for n, name in enumerate(levels, start=1) if name is not None), default=1)
-
-
 def _goal_sheet(
     rows: list[dict[str, Any]], with_comment: bool, level_names: Sequence[str] = CLASSIC_LEVELS
 ) -> tuple[list[str], list[list[Any]]]:
@@ -172,7 +156,7 @@ def _goal_sheet(
             ]
         lines.append(
             [
-                *_levels(row, len(level_names)),
+                *structure_levels(row)[: len(level_names)],
                 row.get("indicator_name_sv") or row["indicator_id"],
                 *figures,
                 status,
@@ -361,7 +345,7 @@ def write_workbooks(marts_db: Path, reports: Sequence[Path]) -> list[Path]:
             sheet = workbook.active
             sheet.title = GOALS
             names_here = level_names.get(region, CLASSIC_LEVELS)
-            depth = max([len(names_here), *(_depth(row) for row in goals)])
+            depth = max([len(names_here), *(structure_depth(row) for row in goals)])
             shown = (*names_here, *(f"Nivå {n}" for n in range(len(names_here) + 1, depth + 1)))
             _fill(sheet, *_goal_sheet(goals, "comment" in fct_columns, shown))
             _fill(workbook.create_sheet(COUNTS), *_count_sheet(counts, goal_order, shown[1]))

@@ -46,12 +46,11 @@ from publish.fsio import fsync_dir as _fsync_dir
 from publish.swedish import (
     DASH,
     NBSP,
-    comparison_words,
     format_band,
     format_share,
-    format_target,
     format_value,
     is_missing,
+    target_parts,
 )
 from regionkpi.errors import RegionkpiError
 
@@ -512,7 +511,8 @@ class _ReportBuilder:
         shown_unit = "%" if comparison == "increase_by_pct" else unit
         # the indicator's own decimals, except for "increase by %", which shows a change in percent
         places = None if comparison == "increase_by_pct" else row.get("decimals")
-        target_text = format_target(row.get("target_value"), unit, comparison, decimals=places)
+        target_words, target_figure = target_parts(row.get("target_value"), unit, comparison, decimals=places)
+        target_text = f"{target_words} {target_figure}" if target_words else target_figure
         series = self._trend_series(row)
         if comparison == "increase_by_pct":
             previous = series[-2][1] if len(series) >= 2 else None
@@ -528,8 +528,8 @@ class _ReportBuilder:
                 "id": row["indicator_id"],
                 "name": row.get("indicator_name_sv") or row["indicator_id"],
                 "direction": None,
-                "target": _yes_no(row.get("target_value")) if kind == "yes_no" else "Kvalitativt",
                 "target_words": "",
+                "target_figure": _yes_no(row.get("target_value")) if kind == "yes_no" else "Kvalitativt",
                 "tolerance": None,
                 "outcome": _yes_no(row.get("outcome")) if kind == "yes_no" else DASH,
                 "outcome_note": None,
@@ -546,11 +546,9 @@ class _ReportBuilder:
             or self.data.indicators.get(row["indicator_id"], {}).get("name_sv")
             or row["indicator_id"],
             "direction": DIRECTIONS.get(direction or ""),
-            "target": target_text,
             # the comparison's words may wrap before the figure; the figure and its unit never break
-            "target_words": comparison_words(comparison)
-            if target_text.startswith(comparison_words(comparison) + " ")
-            else "",
+            "target_words": target_words,
+            "target_figure": target_figure,
             "tolerance": format_band(
                 row.get("target_value"),
                 tolerance,
@@ -610,13 +608,13 @@ class _ReportBuilder:
         ordered = sorted(
             rows,
             key=lambda r: (
-                _levels(r)[0] is None,
+                structure_levels(r)[0] is None,
                 r.get("sort_order") if r.get("sort_order") is not None else 1 << 30,
                 r.get("indicator_name_sv") or r["indicator_id"],
             ),
         )
         names = self.data.level_names.get(region, CLASSIC_LEVELS)
-        depth = max([CLASSIC_DEPTH, *(_depth(row) for row in rows)])
+        depth = max([CLASSIC_DEPTH, *(structure_depth(row) for row in rows)])
         root: dict[str, Any] = {"children": {}}
 
         def descend(levels: Sequence[str | None], down_to: int) -> dict[str, Any]:
@@ -632,12 +630,12 @@ class _ReportBuilder:
             return node
 
         for number, row in enumerate(ordered):
-            descend(_levels(row), depth)["rows"].append(self.indicator(row, f"trend-{number + 1}"))
+            descend(structure_levels(row), depth)["rows"].append(self.indicator(row, f"trend-{number + 1}"))
         # activities under the goal they serve (at its level), those of no goal of the structure last
         for activity in self.data.activities.get((region, organisation, period), []):
             level = activity.get("goal_level")
             if level:
-                node = descend(_levels(activity), int(level))
+                node = descend(structure_levels(activity), int(level))
             else:
                 node = root["children"].setdefault(
                     OUTSIDE_ACTIVITIES,
@@ -735,15 +733,16 @@ def _activity(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _levels(row: dict[str, Any]) -> tuple[str | None, ...]:
+def structure_levels(row: dict[str, Any]) -> tuple[str | None, ...]:
     """The row's place in the goal structure, levels 1-5 (the classic columns when there are no levels)."""
     if "level_1" in row:
         return tuple(row.get(f"level_{n}") for n in range(1, 6))
     return (row.get("perspective"), row.get("goal"), row.get("success_factor"), None, None)
 
 
-def _depth(row: dict[str, Any]) -> int:
-    levels = _levels(row)
+def structure_depth(row: dict[str, Any]) -> int:
+    """How deep the row sits in the goal structure (its deepest named level, at least 1)."""
+    levels = structure_levels(row)
     return max((n for n, name in enumerate(levels, start=1) if name is not None), default=1)
 
 

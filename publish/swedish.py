@@ -168,14 +168,19 @@ def comparison_words(comparison: str | None) -> str:
     return _COMPARISONS.get(comparison or "", "")
 
 
-def format_target(value: Any, unit: str | None, comparison: str | None, *, decimals: Any = None) -> str:
-    """Målvärde with its comparison: "högst 3,1 %", "minst 90 %", "ökning med 2 %", "minst 4,65"."""
+def target_parts(value: Any, unit: str | None, comparison: str | None, *, decimals: Any = None) -> tuple[str, str]:
+    """(the comparison in words, the figure with its unit): ("högst", "3,1 %"); ("", "–") without a target.
+    The figure is printed as decided (:func:`exact_decimals`), never rounded to the unit's decimals."""
     if is_missing(value):
-        return DASH
+        return "", DASH
     shown_unit = "%" if comparison == "increase_by_pct" else unit
     places = exact_decimals(value, unit_decimals(shown_unit, None if comparison == "increase_by_pct" else decimals))
-    figure = format_value(value, shown_unit, trim=True, decimals=places)
-    words = comparison_words(comparison)
+    return comparison_words(comparison), format_value(value, shown_unit, trim=True, decimals=places)
+
+
+def format_target(value: Any, unit: str | None, comparison: str | None, *, decimals: Any = None) -> str:
+    """Målvärde with its comparison: "högst 3,1 %", "minst 90 %", "ökning med 2 %", "minst 4,65"."""
+    words, figure = target_parts(value, unit, comparison, decimals=decimals)
     return f"{words} {figure}" if words else figure
 
 
@@ -200,7 +205,7 @@ def format_band(
     decimals: Any = None,
 ) -> str | None:
     """The band stated for the comparison it belongs to, with its size and where it ends:
-    "tolerans 10 % av målvärdet: delvis uppfyllt från och med 4,19" (minst 4,65),
+    "tolerans 10 % av målvärdet: delvis uppfyllt från och med 4,185" (minst 4,65),
     "tolerans 0,5 procentenheter: delvis uppfyllt till och med 3,6 %" (högst 3,1 %),
     "tolerans 2: delvis uppfyllt 34–38" (lika med 36). None without a band."""
     if is_missing(tolerance) or is_missing(target):

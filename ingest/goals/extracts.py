@@ -14,12 +14,11 @@ See docs/extracts/goal_indicators.md, goal_targets.md, goal_structure.md and goa
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ingest.extract import Field, Rule, Staged, Unique, number_rule, sql_string, typed
 from ingest.finance.common import month_code, required
-from ingest.reference import seed_rows, unit_rules, units_table
+from ingest.reference import delivery_files, seed_rows, unit_rules, units_table
 from ingest.ridership.common import not_negative
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 from regionkpi.settings import Settings
@@ -124,18 +123,11 @@ def units_by_spelling(settings: Settings) -> dict[str, str]:
     return spellings
 
 
-def region_indicator_files(settings: Settings, region_id: str) -> list[Path]:
-    """The raw files of the region's loaded ``goal_indicators`` deliveries (oldest first)."""
-    folder = settings.raw_dir / GoalIndicatorSource.name / region_id
-    files = [f for f in folder.glob("*.parquet") if f.name[:1].isdigit()] if folder.is_dir() else []
-    return sorted(files, key=lambda f: int(f.name.split("_", 1)[0]))
-
-
 def region_indicators_table(settings: Settings, region_id: str) -> list[tuple[str, list[Any]]]:
     """Setup statements creating :data:`REGION_INDICATORS` (``indicator_id``, ``kind``, ``unit``): the
     region's own indicators, each as its latest delivery describes it (empty before any delivery)."""
     create = f"CREATE OR REPLACE TEMP TABLE {REGION_INDICATORS} (indicator_id VARCHAR, kind VARCHAR, unit VARCHAR)"
-    files = region_indicator_files(settings, region_id)
+    files = delivery_files(settings, GoalIndicatorSource.name, region_id)
     if not files:
         return [(create, [])]
     fill = (
@@ -236,12 +228,6 @@ class GoalIndicatorSource(CsvSource):
             header="Rapporteras av",
             not_a_unit="Rapporteras av is not a unit of the region's organisation extract",
         )[1:]
-        unit_key = "lower(trim(regexp_replace(unit_text, '\\s+', ' ', 'g')))"
-        unit_sql = (
-            "CASE "
-            + " ".join(f"WHEN {unit_key} = {sql_string(k)} THEN {sql_string(v)}" for k, v in units.items())
-            + " END"
-        )
         decimals_sql = (
             "coalesce(decimals, CASE unit "
             + " ".join(f"WHEN {sql_string(u)} THEN {d}" for u, d in default_decimals.items())
@@ -249,7 +235,7 @@ class GoalIndicatorSource(CsvSource):
         )
         return Plan(
             derived={
-                "unit": unit_sql,
+                "unit": _normalised("unit_text", units),
                 "kind": f"coalesce({_normalised('kind_text', KINDS)}, CASE WHEN kind_text IS NULL THEN 'numeric' END)",
                 "direction": f"coalesce({_normalised('direction_text', DIRECTIONS)}, "
                 "CASE WHEN direction_text IS NULL THEN 'not_applicable' END)",

@@ -28,6 +28,11 @@ targets as (
 
     select
         targets.*,
+        indicators.domain,
+        indicators.unit,
+        indicators.decimals,
+        indicators.kind,
+        indicators.direction,
         coalesce(targets.period_month, make_date(targets.target_year, months.follow_up_month, 1)) as period_end
     from {{ ref('stg_goals__targets') }} as targets
     left join indicators
@@ -122,33 +127,25 @@ outcomes as (
 
     select
         targets.*,
-        indicators.domain,
-        indicators.unit,
-        indicators.decimals,
-        indicators.kind,
-        indicators.direction,
         strftime(targets.period_end, '%Y-%m') as period,
         case
-            when indicators.domain = 'goals' then reported.value
+            when targets.domain = 'goals' then reported.value
             when targets.comparison = 'increase_by_pct' then change_kpi.value
             else kpi.value
         end as outcome,
         case
-            when indicators.domain = 'goals' then reported_before.value
+            when targets.domain = 'goals' then reported_before.value
             else kpi_before.value
         end as outcome_previous_year,
         case
-            when targets.comparison = 'increase_by_pct' and indicators.domain = 'goals'
+            when targets.comparison = 'increase_by_pct' and targets.domain = 'goals'
                 then 100 * (reported.value / nullif(reported_before.value, 0) - 1)
         end as reported_change_pct,
         coalesce(kpi.is_suppressed, false) as is_suppressed,
         reported.reported_status,
         reported.comment as reported_comment,
-        case when indicators.domain = 'goals' then reported_forecast.value else forecast_kpi.value end as forecast
+        case when targets.domain = 'goals' then reported_forecast.value else forecast_kpi.value end as forecast
     from targets_windowed as targets
-    left join indicators
-        on indicators.indicator_id = targets.indicator_id
-        and (indicators.region_id is null or indicators.region_id = targets.region_id)
     left join kpi
         on kpi.region_id = targets.region_id
         and kpi.organisation_id = targets.organisation_id
