@@ -30,8 +30,8 @@ _TASK_EVENT = re.compile(r"^(\S+Z) .*\[DAG TEST\] (starting|end)(?: task)? task_
 def setup(root: str) -> dict:
     """A root holding what the demo holds when its build DAG starts (not measured)."""
     from ingest.kolada.load import SAMPLE_PATH, load_file
-    from ingest.sample import write_sample
-    from regionkpi import demo, pipeline
+    from regionkpi.jobs import demo, pipeline
+    from samples import write_sample
 
     root_settings = fresh_settings(root)
     write_sample(root_settings.landing_dir)
@@ -52,7 +52,7 @@ def _empty_build(root: str) -> None:
 
 def plain_build(root: str) -> dict:
     """One ``dbt build`` of the whole project (seeds, models, tests), as a person would run it."""
-    from regionkpi.pipeline import run_dbt
+    from regionkpi.jobs.pipeline import run_dbt
 
     _empty_build(root)
     with DescendantPeak() as dbt:
@@ -81,7 +81,7 @@ def task_spans(log_text: str) -> dict[str, tuple[dt.datetime, dt.datetime]]:
 
 def airflow_build(root: str) -> dict:
     """``airflow dags test build_kpi_marts``: the whole DAG, and its dbt part from the task log."""
-    from regionkpi import demo
+    from regionkpi.jobs import demo
 
     _empty_build(root)
     root_settings = settings(root)

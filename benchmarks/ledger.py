@@ -75,7 +75,7 @@ def _month_end(month: int) -> date:
 
 def units_by_month() -> list[list[str]]:
     """For each month of the year: the unit codes of the sample organisation valid at its end."""
-    from ingest.hr.sample import organisation_rows
+    from samples.hr.extracts import organisation_rows
 
     rows = organisation_rows(REGION)
     months = []
@@ -88,7 +88,7 @@ def units_by_month() -> list[list[str]]:
 
 def write_organisation(path: Path) -> None:
     """The sample organisation extract of Jönköping, written as the HR sample delivers it (UTF-8)."""
-    from ingest.hr.sample import ORGANISATION_HEADER, organisation_rows
+    from samples.hr.extracts import ORGANISATION_HEADER, organisation_rows
 
     lines = [";".join(ORGANISATION_HEADER)]
     for r in organisation_rows(REGION):

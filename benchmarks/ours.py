@@ -1,4 +1,4 @@
-"""Our pipeline's steps as measured steps: ingest (``regionkpi.pipeline.ingest``) and build (dbt).
+"""Our pipeline's steps as measured steps: ingest (``regionkpi.jobs.pipeline.ingest``) and build (dbt).
 
 Each benchmark gets a settings root of its own under the work directory (landing, warehouse,
 quarantine, archive), so a run never touches the repository's warehouse. The functions that take
@@ -52,7 +52,7 @@ def seed(settings: Settings) -> dict:
     """Load dbt's seeds (part of setting up a root, not measured); the build's memory settings."""
     import duckdb
 
-    from regionkpi.pipeline import run_dbt
+    from regionkpi.jobs.pipeline import run_dbt
 
     run_dbt(settings, "seed")
     return {
@@ -79,7 +79,7 @@ def ingest(root: str, source: str, expected_rows: int) -> dict:
     """Our ingest of every file waiting in landing for ``source``; stops unless every row is loaded."""
     started = time.perf_counter()
     importlib.import_module("ingest.landing")  # before the work clock starts, as in a running worker
-    from regionkpi.pipeline import ingest as ingest_step
+    from regionkpi.jobs.pipeline import ingest as ingest_step
 
     imported = time.perf_counter()
     report = ingest_step(settings(root), sources=[source])
@@ -100,7 +100,7 @@ def ingest(root: str, source: str, expected_rows: int) -> dict:
 
 def build(root: str, select: str, command: str = "run", full_refresh: bool = False) -> dict:
     """Our build: ``dbt <command> --select <select>`` (dbt in a subprocess; its peak is the step's)."""
-    from regionkpi.pipeline import run_dbt
+    from regionkpi.jobs.pipeline import run_dbt
 
     root_settings = settings(root)
     with DescendantPeak() as dbt:

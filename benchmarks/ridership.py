@@ -3,7 +3,7 @@
 The year is Region Jönköpings län's (``0006``) 2019 as the new ticketing system delivers it: one file
 per month, one row per validation (``Tidpunkt;Linje;Tur;Hållplats;Biljettprodukt;Valideringstyp;
 Källa``), Windows-1252 with CRLF, 1.1 to 2.1 million rows a month and 22 088 050 in the year
-(``ingest.ridership.sample.write_full_scale_boardings``; slow, so the files are kept and reused).
+(``samples.ridership.extracts.write_full_scale_boardings``; slow, so the files are kept and reused).
 
 The figure all three compute is our fact ``fct_boardings`` (one row per traffic day × line × stop ×
 ticket product × count source, traffic day = Tidpunkt - 4 h) and from it the monthly boardings of
@@ -119,7 +119,7 @@ def history_files(runner: Runner, templates: dict[Path, int], out_dir: Path, yea
 
 def generate(files_dir: str, months: list[int]) -> dict:
     """The month files of :data:`YEAR`, written beside the final ones and moved in place when complete."""
-    from ingest.ridership.sample import write_full_scale_boardings
+    from samples.ridership.extracts import write_full_scale_boardings
 
     target_dir = Path(files_dir)
     partial = target_dir / ".partial"
@@ -202,7 +202,7 @@ def relabel(templates: list[str], out_dir: str, months: list[list[int]], every: 
 def setup(root: str) -> dict:
     """A fresh root: the GTFS feed ingested (boardings are checked against it), seeds loaded."""
     from ingest.landing import ingest_landing
-    from ingest.ridership.sample_gtfs import write_gtfs_sample
+    from samples.ridership.gtfs import write_gtfs_sample
 
     settings = ours.fresh_settings(root)
     write_gtfs_sample(settings.landing_dir)

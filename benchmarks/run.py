@@ -99,11 +99,11 @@ class Bench:
             ("`regionkpi --help`", [str(Path(python).with_name("regionkpi")), "--help"]),
             (
                 "an ingest task's own imports (pipeline, landing, sources)",
-                [python, "-c", "import regionkpi.pipeline, ingest.landing, ingest.sources"],
+                [python, "-c", "import regionkpi.jobs.pipeline, ingest.landing, ingest.sources"],
             ),
             (
                 "the same plus Airflow's task SDK (what the task process has)",
-                [python, "-c", "import airflow.sdk, regionkpi.orchestration, ingest.landing, ingest.sources"],
+                [python, "-c", "import airflow.sdk, regionkpi.jobs.orchestration, ingest.landing, ingest.sources"],
             ),
             ("for scale: import great_expectations (only where GX runs)", [python, "-c", "import great_expectations"]),
         ]

@@ -29,7 +29,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import (
+from regionkpi.jobs.orchestration import (
     DEFAULT_ARGS,
     PUBLISHED_MARTS,
     RAW_FINANCE,
@@ -57,16 +57,16 @@ with DAG(
     @task(pool="dbt_duckdb_writer")
     def prepare_build() -> str:
         """Copy build.duckdb for the build to write (an earlier, unfinished build's copy is discarded)."""
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs import pipeline
+        from regionkpi.jobs.orchestration import settings
 
         return str(pipeline.prepare_build(settings()))
 
     @task(pool="dbt_duckdb_writer")
     def commit_build() -> str:
         """The whole build succeeded: its copy replaces build.duckdb (readers see the old or the new)."""
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs import pipeline
+        from regionkpi.jobs.orchestration import settings
 
         return str(pipeline.commit_build(settings()))
 
@@ -75,8 +75,8 @@ with DAG(
     @task
     def validate_marts(run_id: str | None = None) -> str:
         """GX gate on the marts; raises (failing the run) when any rule is broken."""
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs import pipeline
+        from regionkpi.jobs.orchestration import settings
 
         result = pipeline.validate(settings(), run_id or "", echo=log.info)
         return str(result.data_docs_index)
@@ -84,24 +84,24 @@ with DAG(
     @task(outlets=[PUBLISHED_MARTS])
     def publish_marts(run_id: str | None = None) -> str:
         """Publish the validated marts atomically and move the `current` pointer."""
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs import pipeline
+        from regionkpi.jobs.orchestration import settings
 
         return str(pipeline.publish(settings(), run_id or "", echo=log.info).path)
 
     @task
     def render_reports() -> str:
         """The follow-up reports from the current published snapshot; returns the index page."""
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs import pipeline
+        from regionkpi.jobs.orchestration import settings
 
         return str(pipeline.report(settings(), echo=log.info).index)
 
     @task
     def generate_docs() -> str:
         """dbt docs (static HTML) for analysts."""
-        from regionkpi import pipeline
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs import pipeline
+        from regionkpi.jobs.orchestration import settings
 
         return str(pipeline.docs(settings()))
 

@@ -26,7 +26,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, FINANCE_SOURCES, INGEST_POOL, RAW_FINANCE, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, FINANCE_SOURCES, INGEST_POOL, RAW_FINANCE, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ with DAG(
     @task(outlets=[RAW_FINANCE], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest ledger, budget, forecast and investment files; skip downstream when nothing is new."""
-        from regionkpi.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_sources
 
         return ingest_sources(list(FINANCE_SOURCES), log)
 

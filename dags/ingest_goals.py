@@ -28,7 +28,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, GOAL_SOURCES, INGEST_POOL, RAW_GOALS, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, GOAL_SOURCES, INGEST_POOL, RAW_GOALS, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ with DAG(
     @task(outlets=[RAW_GOALS], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest targets, goal structures and reported values; skip downstream when nothing is new."""
-        from regionkpi.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_sources
 
         return ingest_sources(list(GOAL_SOURCES), log)
 

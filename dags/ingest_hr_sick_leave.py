@@ -20,7 +20,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_HR, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_HR, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ with DAG(
     @task(outlets=[RAW_HR], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest organisation and sick-leave files from landing; skip downstream when nothing is new."""
-        from regionkpi.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_sources
 
         return ingest_sources(["hr_sick_leave"], log)
 

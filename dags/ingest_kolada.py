@@ -23,7 +23,7 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, RAW_KOLADA, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, RAW_KOLADA, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ with DAG(
         from airflow.sdk.exceptions import AirflowSkipException
 
         from ingest.kolada.load import fetch_to_raw
-        from regionkpi.orchestration import settings
+        from regionkpi.jobs.orchestration import settings
 
         params = params or {}
         from_date = dt.date.fromisoformat(params["from_date"]) if params.get("from_date") else None

@@ -32,7 +32,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_RIDERSHIP, RIDERSHIP_SOURCES, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_RIDERSHIP, RIDERSHIP_SOURCES, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ with DAG(
     @task(outlets=[RAW_RIDERSHIP], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest GTFS, boardings, service trips, production and population; skip downstream when nothing is new."""
-        from regionkpi.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_sources
 
         return ingest_sources(list(RIDERSHIP_SOURCES), log)
 

@@ -1,7 +1,7 @@
 """Great Expectations suites and the validation gate in front of publishing.
 
 ``validate_marts`` is the gate's one entry point (Airflow task and CLI both call it);
-``expectations.runner`` is the small shared helper that runs any suite on a pandas DataFrame.
+``regionkpi.gx`` is the small shared helper that runs any suite on a pandas DataFrame.
 Importing this package does not import Great Expectations (slow); running a suite does.
 """
 
@@ -12,7 +12,7 @@ from expectations.gate import (
     load_gate_result,
     validate_marts,
 )
-from expectations.runner import ExpectationFailure, SuiteRun, make_context, run_suite
+from regionkpi.gx import ExpectationFailure, SuiteRun, make_context, run_suite
 
 __all__ = [
     "ExpectationFailure",

@@ -28,8 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import closing
@@ -43,7 +41,9 @@ import yaml
 
 from expectations.finance_gate import finance_frames, finance_plan
 from expectations.ridership_gate import ridership_frames, ridership_plan
-from expectations.runner import (
+from regionkpi.errors import RegionkpiError
+from regionkpi.fsio import write_json_atomically
+from regionkpi.gx import (
     ExpectationFailure,
     SuiteRun,
     build_data_docs,
@@ -51,7 +51,6 @@ from expectations.runner import (
     run_identifier,
     run_suite,
 )
-from regionkpi.errors import RegionkpiError
 from regionkpi.settings import Settings
 
 if TYPE_CHECKING:
@@ -691,20 +690,6 @@ def completeness_expectations(spec: Mapping[str, Any], *, serves_source: bool = 
 # The gate -----------------------------------------------------------------------------------------
 
 
-def _write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, ensure_ascii=False, default=str)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | None = None) -> GateResult:
     """Validate ``marts.kpi_indicator_values`` of ``settings.build_db_path``; raise :class:`GateFailed`
     (carrying the :class:`GateResult`) when a rule is broken, :class:`GateError` when the gate cannot
@@ -775,7 +760,7 @@ def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | N
         marts_fingerprint=fingerprint,
         duration_seconds=round(time.monotonic() - started, 3),
     )
-    _write_json_atomic(settings.gx_dir / GATE_RESULT_FILE, result.to_dict())
+    write_json_atomically(settings.gx_dir / GATE_RESULT_FILE, result.to_dict())
     log.info(
         "gate %s for run %s in %.1f s; Data Docs: %s",
         "passed" if result.success else "failed",

@@ -313,7 +313,7 @@ BOARDINGS_MONTH = (2020, 3)
 @functools.cache
 def _feed() -> Any:
     """The sample GTFS feed's lines, stops and trips (building it takes a while: once)."""
-    from ingest.ridership.sample_gtfs import sample_feed
+    from samples.ridership.gtfs import sample_feed
 
     return sample_feed()
 
@@ -507,7 +507,7 @@ def deliver_organisation(settings: Any) -> None:
 
 
 def deliver_gtfs(settings: Any) -> None:
-    from ingest.ridership.sample_gtfs import write_gtfs_sample
+    from samples.ridership.gtfs import write_gtfs_sample
 
     write_gtfs_sample(settings.landing_dir)
 

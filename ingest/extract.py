@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.contract import Violation, mask, normalise_header
-from ingest.durable import temporary_for
 from ingest.textio import with_lf_line_ends
+from regionkpi.fsio import temporary_for
 
 if TYPE_CHECKING:
     import duckdb
@@ -268,6 +268,23 @@ def show(value: Any) -> str:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def required(columns: dict[str, str] | tuple[str, ...], rule: str = "a value is required") -> list[Rule]:
+    """One not-null rule per column; ``{column: header}`` names the header in the rule itself."""
+    if isinstance(columns, dict):
+        return [Rule(f"{header} is required", f"{column} IS NULL", (column,)) for column, header in columns.items()]
+    return [Rule(rule, f"{column} IS NULL", (column,)) for column in columns]
+
+
+def not_negative(columns: dict[str, str]) -> list[Rule]:
+    """``{column: header}`` -> one rule per column: never below zero."""
+    return [Rule(f"{header} is never negative", f"{column} < 0", (column,)) for column, header in columns.items()]
+
+
+def month_code(column: str) -> str:
+    """SQL: the ``'YYYY-MM'`` of a date column."""
+    return f"strftime({column}, '%Y-%m')"
 
 
 @dataclass

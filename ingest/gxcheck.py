@@ -50,7 +50,7 @@ def _import() -> None:
     try:
         import great_expectations  # noqa: F401
 
-        from expectations import runner
+        from regionkpi import gx as runner
 
         runner.shared_context()
     except BaseException as error:  # re-raised where GX is needed
@@ -96,7 +96,7 @@ def validate_profile(
     import great_expectations.expectations as gxe
     import pandas as pd
 
-    from expectations.runner import run_suite, shared_context
+    from regionkpi.gx import run_suite, shared_context
 
     frame = pd.DataFrame(
         {

@@ -30,12 +30,12 @@ from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING
 
 from ingest.contract import ContractViolation, NoDataRows, Violation
-from ingest.durable import sweep_stale_temporaries, temporary_for
 from ingest.ledger import Delivery, Ledger, open_ledger
 from ingest.registry import registry
 from ingest.sources import Checked, Delivered, Source, raw_schema, write_empty_schema
 from ingest.textio import EncodingError, FileFacts, inspect_file
 from regionkpi.errors import RegionkpiError
+from regionkpi.fsio import sweep_stale_temporaries, written_atomically
 from regionkpi.settings import Settings
 
 if TYPE_CHECKING:
@@ -573,16 +573,10 @@ def write_raw(
         "_delivery.seq AS _delivery_seq, _delivery.delivery_id AS _delivery_id, _delivery.file_name AS _source_file, "
         f"_delivery.ingested_at AS _ingested_at FROM ({checked.select}) AS raw CROSS JOIN _delivery"
     )
-    temporary = temporary_for(target)
-    try:
+    with written_atomically(target) as temporary:
         rows = connection.execute(
             f"COPY ({query}) TO {_literal(temporary)} (FORMAT parquet, COMPRESSION zstd)"
         ).fetchone()[0]
-        with temporary.open("rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
     return target, int(rows)
 
 
@@ -662,16 +656,10 @@ def _move(path: Path, target: Path) -> Path:
     except OSError as error:
         if error.errno != errno.EXDEV:
             raise
-    temporary = temporary_for(target)
-    try:
+    with written_atomically(target) as temporary:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as source, temporary.open("wb") as copy:
             shutil.copyfileobj(source, copy, 1 << 20)
-            copy.flush()
-            os.fsync(copy.fileno())
         shutil.copystat(path, temporary, follow_symlinks=False)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
     path.unlink()
     return target

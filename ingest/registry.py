@@ -19,8 +19,8 @@ def registry() -> dict[str, Source]:
         GoalStructureSource,
         GoalTargetSource,
     )
-    from ingest.hr.organisation import OrganisationSource
     from ingest.hr.sick_leave import SickLeaveSource
+    from ingest.organisation.source import OrganisationSource
     from ingest.ridership.boardings import BoardingSource
     from ingest.ridership.gtfs import GtfsSource
     from ingest.ridership.population import PopulationSource

@@ -13,7 +13,6 @@ landing area has one folder per source name; sources are ingested in dependency 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ingest.contract import ContractViolation, NoDataRows, Violation
 from ingest.extract import AnyRule, Field, HeaderProblem, Staged, check_rules, sql_string, stage_csv
+from regionkpi.fsio import replace_atomically
 
 if TYPE_CHECKING:
     import duckdb
@@ -267,15 +267,7 @@ def write_empty_schema(target: Path, schema: pa.Schema) -> Path:
     schema file a source's glob matches before anything is delivered (docs/raw_layer.md)."""
     import pyarrow.parquet as pq
 
-    from ingest.durable import temporary_for
-
     if target.exists() and pq.read_schema(target).equals(schema):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_for(target)
-    try:
-        pq.write_table(schema.empty_table(), temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    replace_atomically(target, lambda temporary: pq.write_table(schema.empty_table(), temporary))
     return target

@@ -29,9 +29,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from publish.fsio import replace_atomically
 from publish.report import CLASSIC_LEVELS, STATUSES, ReportError, period_label, structure_depth, structure_levels
 from publish.swedish import comparison_words, is_missing, unit_decimals, units
+from regionkpi.fsio import replace_atomically
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
-import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from typing import Any
 import duckdb
 
 from regionkpi.errors import RegionkpiError
+from regionkpi.fsio import written_atomically
 
 log = logging.getLogger(__name__)
 
@@ -136,17 +135,11 @@ def export_kolada(marts_db: Path, out_path: Path) -> int:
     """Write the Kolada-shaped CSV of ``marts_db`` to ``out_path`` (atomically); return its row count."""
     rows = _rows(Path(marts_db))
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_path.with_name(f".{out_path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temporary.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(COLUMNS)
-            for kpi, municipality_id, period, gender, value in rows:
-                writer.writerow([kpi, municipality_id, period, gender, _cell(value), "" if value is None else 1])
-        os.replace(temporary, out_path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with written_atomically(out_path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for kpi, municipality_id, period, gender, value in rows:
+            writer.writerow([kpi, municipality_id, period, gender, _cell(value), "" if value is None else 1])
     log.info("kolada export: %d row(s) to %s", len(rows), out_path)
     return len(rows)
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from publish.chromium import Browser, BrowserError
-from publish.fsio import replace_atomically
+from regionkpi.fsio import replace_atomically
 
 log = logging.getLogger(__name__)
 

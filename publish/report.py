@@ -42,7 +42,6 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from publish.fsio import fsync_dir as _fsync_dir
 from publish.swedish import (
     DASH,
     NBSP,
@@ -53,6 +52,7 @@ from publish.swedish import (
     target_parts,
 )
 from regionkpi.errors import RegionkpiError
+from regionkpi.fsio import fsync_dir as _fsync_dir
 
 log = logging.getLogger(__name__)
 

@@ -48,9 +48,10 @@ import duckdb
 
 import regionkpi
 from expectations.gate import MARTS_SCHEMA, TABLE, GateResult, marts_fingerprint
-from publish.fsio import fsync_dir as _fsync_dir
-from publish.fsio import fsync_tree as _fsync_tree
 from regionkpi.errors import RegionkpiError
+from regionkpi.fsio import fsync_dir as _fsync_dir
+from regionkpi.fsio import fsync_tree as _fsync_tree
+from regionkpi.fsio import replace_atomically, write_json_atomically
 from regionkpi.settings import ConfigurationError, Settings, env_number
 
 log = logging.getLogger(__name__)
@@ -113,17 +114,6 @@ def _sql_string(value: str) -> str:
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False, default=str)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def _sha256(path: Path) -> str:
@@ -351,7 +341,7 @@ def _point_current(published_dir: Path, run_id: str | None) -> None:
 
 
 def _write_current_json(published_dir: Path, run_id: str, snapshot_dir: Path, published_at: str) -> None:
-    _write_json_atomic(
+    write_json_atomically(
         published_dir / CURRENT_JSON,
         {"run_id": run_id, "path": str(snapshot_dir), "published_at": published_at},
     )
@@ -459,9 +449,7 @@ def _roll_back(
             if previous_json is None:
                 current_json.unlink(missing_ok=True)
             else:
-                tmp_json = current_json.with_name(f".{CURRENT_JSON}.tmp")
-                tmp_json.write_bytes(previous_json)
-                os.replace(tmp_json, current_json)
+                replace_atomically(current_json, lambda temporary: temporary.write_bytes(previous_json))
         except OSError:
             log.exception("could not restore %s to %s", published_dir / CURRENT, previous)
     if final is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.personnummer import luhn_is_valid
+from regionkpi.personnummer import luhn_is_valid
 
 ORG_HEADER = "Enhetskod;Enhetsnamn;Överordnad enhet;Nivå;Giltig från;Giltig till"
 ORG_ROWS = [

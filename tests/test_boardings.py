@@ -19,8 +19,8 @@ import pytest
 from ingest.landing import ingest_file, ingest_landing
 from ingest.ledger import open_ledger
 from ingest.ridership.boardings import BoardingSource
-from ingest.ridership.sample_gtfs import sample_feed, write_gtfs_sample, zip_members
 from regionkpi.settings import load_settings
+from samples.ridership.gtfs import sample_feed, write_gtfs_sample, zip_members
 from tests.extract_fixtures import assert_reported, raw_rows_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "extracts" / "examples"

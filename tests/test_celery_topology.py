@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from ingest.sample import write_sample
+from samples import write_sample
 from tests.topology import Topology
 
 pytestmark = [pytest.mark.slow, pytest.mark.topology]

@@ -16,9 +16,9 @@ from publish.pdf import PdfError
 from publish.report import ReportError
 from publish.serving import ServingError
 from publish.snapshot import NothingPublishedError, PublishError
-from regionkpi import cli, pipeline
-from regionkpi.catalogue import CatalogueError
 from regionkpi.errors import RegionkpiError
+from regionkpi.jobs import cli, pipeline
+from regionkpi.jobs.catalogue import CatalogueError
 from regionkpi.settings import ConfigurationError
 
 

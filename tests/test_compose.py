@@ -1,5 +1,5 @@
 """The production deployment (docker-compose.yml, Dockerfile, deploy/init.sh, .env.example and
-``regionkpi.envfile``), checked with Debian's ``docker-compose config``: it parses, merges the anchors
+``regionkpi.jobs.envfile``), checked with Debian's ``docker-compose config``: it parses, merges the anchors
 and interpolates ``${...}`` exactly as ``up`` would, without a Docker daemon (these machines have none).
 ``make test`` installs docker-compose (``make docker-compose``); without it these tests fail, they do
 not skip: a deployment check that silently never runs proves nothing."""
@@ -17,7 +17,7 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
-from regionkpi import envfile
+from regionkpi.jobs import envfile
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -256,7 +256,7 @@ def test_the_example_env_lists_every_variable_and_no_secret_value():
 
 def test_envfile_prints_a_complete_env_with_fresh_url_safe_secrets():
     printed = subprocess.run(
-        [sys.executable, "-m", "regionkpi.envfile"], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-m", "regionkpi.jobs.envfile"], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     values = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line and not line.startswith("#"))
     assert set(values) == set(envfile.SECRETS) | set(envfile.SETTINGS)
@@ -277,7 +277,10 @@ def test_envfile_output_is_private_and_never_overwritten(tmp_path, capsys):
     assert envfile.main(["--output", str(path)]) == 1
     assert path.read_text() == before and "not overwritten" in capsys.readouterr().err
     cli = subprocess.run(
-        [sys.executable, "-m", "regionkpi.envfile", "--output", str(path)], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "regionkpi.jobs.envfile", "--output", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert cli.returncode == 1 and str(path) in cli.stderr and path.read_text() == before
 

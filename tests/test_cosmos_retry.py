@@ -1,6 +1,6 @@
 """A model that fails in the Cosmos producer's ``dbt build`` is rebuilt by its own task's Airflow retry.
 
-The build DAG's dbt group (``regionkpi.orchestration.cosmos_build_group``, ``ExecutionMode.WATCHER``)
+The build DAG's dbt group (``regionkpi.jobs.orchestration.cosmos_build_group``, ``ExecutionMode.WATCHER``)
 rendered for a three-model fixture project (tests/fixtures/dbt_retry) and run with ``airflow dags
 test`` in a subprocess with its own AIRFLOW_HOME and SQLite metadata database:
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from regionkpi.orchestration import DBT_POOL, PRODUCER_TASK
+from regionkpi.jobs.orchestration import DBT_POOL, PRODUCER_TASK
 from regionkpi.settings import TELEMETRY_OFF
 
 pytestmark = pytest.mark.slow
@@ -55,7 +55,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, task
 
-from regionkpi.orchestration import cosmos_build_group
+from regionkpi.jobs.orchestration import cosmos_build_group
 
 with DAG(
     dag_id={dag_id!r},
@@ -299,7 +299,7 @@ def test_dag_run_succeeds_once_every_model_is_rebuilt(retry_run):
     """Every model task recovered, so the run and what follows the dbt group succeed.
 
     The failed producer stays failed, but Cosmos' gate task ``dbt_producer_watcher_done`` waits for it
-    with ``all_done`` (regionkpi.orchestration): the model tasks, not the producer, gate what follows.
+    with ``all_done`` (regionkpi.jobs.orchestration): the model tasks, not the producer, gate what follows.
     """
     run = retry_run
     model_tasks = {task: state for task, (state, _) in run.tasks.items() if task.endswith("_run")}

@@ -1,4 +1,4 @@
-"""``python -m regionkpi.dag_test``: several DAGs through ``airflow dags test`` in one process.
+"""``python -m regionkpi.jobs.dag_test``: several DAGs through ``airflow dags test`` in one process.
 
 Three tiny DAGs in a DAG folder of their own, with their own AIRFLOW_HOME and SQLite metadata: the
 first succeeds, the second fails, the third must then not run. The DAGs' tasks record their process
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from regionkpi.dag_test import MARKER
+from regionkpi.jobs.dag_test import MARKER
 from regionkpi.settings import TELEMETRY_OFF
 
 pytestmark = pytest.mark.slow
@@ -62,7 +62,7 @@ def test_dags_run_in_one_process_and_stop_at_the_first_failure(tmp_path: Path) -
     subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True, timeout=180)
 
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    command = [sys.executable, "-m", "regionkpi.dag_test", today, "first_ok", "second_fails", "third_after"]
+    command = [sys.executable, "-m", "regionkpi.jobs.dag_test", today, "first_ok", "second_fails", "third_after"]
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as runner:
         output, _ = runner.communicate(timeout=240)
     markers = [line.split()[1:3] for line in output.splitlines() if line.startswith(MARKER)]

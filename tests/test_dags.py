@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from regionkpi import pipeline
-from regionkpi.orchestration import PRODUCER_TASK
+from regionkpi.jobs import pipeline
+from regionkpi.jobs.orchestration import PRODUCER_TASK
 from regionkpi.settings import load_settings
 
 DAGS = Path(__file__).resolve().parents[1] / "dags"
@@ -161,8 +161,8 @@ def test_regionkpi_dbt_holds_the_writer_lock_while_dbt_runs(tmp_path):
     env["REGIONKPI_TEST_DBT"] = str(fake_dbt)
     writer = str(Path(sys.executable).with_name("regionkpi-dbt"))
     code = (
-        "import regionkpi.pipeline as p, os; p.dbt_executable = lambda: os.environ['REGIONKPI_TEST_DBT']; "
-        "from regionkpi.dbt_writer import main; main()"
+        "import regionkpi.jobs.pipeline as p, os; p.dbt_executable = lambda: os.environ['REGIONKPI_TEST_DBT']; "
+        "from regionkpi.jobs.dbt_writer import main; main()"
     )
     assert Path(writer).exists()
     started = time.monotonic()

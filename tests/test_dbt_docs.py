@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from expectations.gate import MARTS_SCHEMA
-from regionkpi import catalogue
+from regionkpi.jobs import catalogue
 from tests.dbt_fixtures import DBT_PROJECT_DIR, dbt_env, run_dbt
 
 SEED = DBT_PROJECT_DIR / catalogue.SEED_PATH
@@ -93,7 +93,7 @@ def test_every_published_model_and_column_has_a_description(manifest: dict[str, 
 def test_the_catalogue_file_is_up_to_date() -> None:
     expected = catalogue.render_from_project(DBT_PROJECT_DIR)
     assert CATALOGUE_FILE.read_text(encoding="utf-8") == expected, (
-        f"{CATALOGUE_FILE.relative_to(DBT_PROJECT_DIR.parent)} is stale: run `python -m regionkpi.catalogue`"
+        f"{CATALOGUE_FILE.relative_to(DBT_PROJECT_DIR.parent)} is stale: run `python -m regionkpi.jobs.catalogue`"
     )
 
 

@@ -3,7 +3,7 @@
 Runs the README demo in a temporary root, then compares the published KPI table with every HR
 `actual` row, every finance row and every ridership row of shared/domain/published_figures.csv at the
 rounding the report printed (or, where the report is inconsistent, the consistent value; see
-ingest/finance/sample.py).
+samples/finance/extracts.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.finance.sample import FINANCE_BROKEN_FILES, FINANCE_FIGURES
-from ingest.hr.sample import BROKEN_FILE, FIGURE_ORGANISATIONS
-from ingest.ridership.sample import FIGURE_SCALE, RIDERSHIP_BROKEN_FILES, RIDERSHIP_FIGURES
 from ingest.textio import inspect_file
-from regionkpi.demo import run_demo
+from regionkpi.jobs.demo import run_demo
 from regionkpi.settings import load_settings
+from samples.finance.extracts import FINANCE_BROKEN_FILES, FINANCE_FIGURES
+from samples.hr.extracts import BROKEN_FILE, FIGURE_ORGANISATIONS
+from samples.ridership.extracts import FIGURE_SCALE, RIDERSHIP_BROKEN_FILES, RIDERSHIP_FIGURES
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ SIE 4 (codepage 437, a minimal reader of ``#VER``/``#TRANS``) and CSV (Windows-1
 without BOM, decimal comma, thousands grouped with a space), orders the deliveries by (mtime, name),
 drops the files ingest must quarantine, keeps the latest delivery per region and month (per vintage
 for forecasts, per period for investments), rolls units up the organisation tree as it was valid in
-each month (``ingest.hr.sample.organisation_rows``), maps accounts and report lines with the seeds
+each month (``samples.hr.extracts.organisation_rows``), maps accounts and report lines with the seeds
 (``dbt_project/seeds``) and computes every finance figure of ``shared/domain/published_figures.csv``.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingest.finance.sample import (
+from samples.finance.extracts import (
     FINANCE_BROKEN_FILES,
     FINANCE_CORRECTION_FILES,
     FINANCE_DELIVERIES,
@@ -32,7 +32,7 @@ from ingest.finance.sample import (
     FigureRef,
     write_finance_sample,
 )
-from ingest.hr.sample import organisation_rows
+from samples.hr.extracts import organisation_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "dbt_project" / "seeds"

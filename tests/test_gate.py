@@ -492,7 +492,7 @@ def test_runner_reports_failures_by_business_key() -> None:
     """The shared runner on a plain DataFrame with an ephemeral context (as extract contracts use it)."""
     import great_expectations.expectations as gxe
 
-    from expectations.runner import run_suite
+    from regionkpi.gx import run_suite
 
     frame = pd.DataFrame(
         {"employee_key": ["a1", "b2", "c3"], "sick_hours": [4.0, -2.0, 8.0], "unit_code": ["1", "2", None]}

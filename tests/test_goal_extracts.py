@@ -20,8 +20,8 @@ from ingest.goals.extracts import (
     GoalStructureSource,
     GoalTargetSource,
 )
-from ingest.hr.organisation import OrganisationSource
 from ingest.landing import ingest_file
+from ingest.organisation.source import OrganisationSource
 from tests.extract_fixtures import assert_reported, raw_rows_of
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "extracts" / "examples"

@@ -19,8 +19,8 @@ import pytest
 from ingest.landing import ingest_file
 from ingest.ridership.common import seed_rows, traffic_area_patterns
 from ingest.ridership.gtfs import MODES, ROUTE_TYPE_MODES, GtfsSource, gtfs_reference, route_mode
-from ingest.ridership.sample_gtfs import sample_feed, write_gtfs_sample, zip_members
 from ingest.textio import EncodingError, inspect_file
+from samples.ridership.gtfs import sample_feed, write_gtfs_sample, zip_members
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,7 +28,7 @@ from ingest.kolada import (
     PageProgress,
 )
 from ingest.kolada.load import KOLADA_SCHEMA
-from regionkpi import cli
+from regionkpi.jobs import cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"
 PAGED_PATH = "/v3/data/kpi/N60030/municipality/0000,0006/year/2019,2020"

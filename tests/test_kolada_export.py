@@ -17,7 +17,7 @@ from ingest.kolada import KoladaResponseError
 from ingest.kolada.load import KOLADA_SCHEMA, SAMPLE_PATH, ensure_kolada_schema, load_file
 from ingest.landing import ensure_raw_schemas
 from publish.kolada_export import EXPORT_FILE, KoladaExportError, export_kolada, snapshot_export
-from regionkpi import cli
+from regionkpi.jobs import cli
 from regionkpi.settings import Settings, load_settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kolada"

@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import durable
 from ingest.landing import MAX_STORED_NAME_BYTES, OutsideLanding, ingest_file, ingest_landing, raw_path, stored_name
 from ingest.ledger import STATUSES, open_ledger
+from regionkpi import fsio as durable
 from tests.extract_fixtures import ORG_HEADER, ORG_ROWS, SICK_HEADER, sick_rows, write, write_org, write_sick
 
 
@@ -159,7 +159,7 @@ def test_header_only_files_are_empty_replace_nothing_and_do_not_block_the_next_f
 
 
 def test_an_internal_error_quarantines_the_file_with_a_report_and_the_next_file_loads(settings, monkeypatch):
-    from ingest.hr.organisation import OrganisationSource
+    from ingest.organisation.source import OrganisationSource
 
     calls = {"n": 0}
     original = OrganisationSource.plan

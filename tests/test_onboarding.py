@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from regionkpi import pipeline
+from regionkpi.jobs import pipeline
 from regionkpi.settings import load_settings
 from tests.test_report import _row, _text
 

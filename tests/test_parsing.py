@@ -8,10 +8,10 @@ import random
 import pytest
 
 from ingest import duck
-from ingest import personnummer as pnr
 from ingest.hr.sick_leave import long_term_split, long_term_split_sql, month_end
 from ingest.ridership.service_trips import identity_number_sql, is_personal_identity_number
 from ingest.textio import EncodingError, inspect_file
+from regionkpi import personnummer as pnr
 from tests.extract_fixtures import MAN_1960, WOMAN_1985, personnummer
 
 

@@ -16,7 +16,6 @@ import duckdb
 import pytest
 
 from expectations.gate import GateResult, marts_fingerprint
-from expectations.runner import ExpectationFailure
 from publish import (
     NothingPublishedError,
     PublishError,
@@ -28,6 +27,7 @@ from publish import (
 )
 from publish import snapshot as snapshot_module
 from publish.query import format_number
+from regionkpi.gx import ExpectationFailure
 from regionkpi.settings import Settings, load_settings
 
 MARTS_SQL = """

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest.hr.sample import BROKEN_FILE, FIGURE_ORGANISATIONS, write_hr_sample
+from samples.hr.extracts import BROKEN_FILE, FIGURE_ORGANISATIONS, write_hr_sample
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIGURES_CSV = SHARED / "domain" / "published_figures.csv"

@@ -24,8 +24,8 @@ import pytest
 
 from expectations.gate import GATE_RESULT_FILE, GateResult
 from publish.serving import MANIFEST_TABLE, ServingError, served_run_id, setup
-from regionkpi import pipeline
-from regionkpi.cli import main as cli_main
+from regionkpi.jobs import pipeline
+from regionkpi.jobs.cli import main as cli_main
 from regionkpi.settings import Settings, load_settings
 from tests.test_publish import gate_result
 

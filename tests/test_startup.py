@@ -24,9 +24,9 @@ def _imported_after(statement: str) -> set[str]:
 @pytest.mark.parametrize(
     "statement",
     [
-        "import regionkpi.cli",
-        "import regionkpi.pipeline, ingest.landing, ingest.sources, ingest.ledger",
-        "from regionkpi.cli import parser; parser()",
+        "import regionkpi.jobs.cli",
+        "import regionkpi.jobs.pipeline, ingest.landing, ingest.sources, ingest.ledger",
+        "from regionkpi.jobs.cli import parser; parser()",
     ],
 )
 def test_entry_points_import_no_heavy_library(statement):

@@ -2,7 +2,7 @@
 tests/test_celery_topology.py).
 
 The compose file is the configuration: its ``x-airflow-common`` environment and each service's
-command are read from it, interpolated with fresh secrets (regionkpi.envfile), and only what must
+command are read from it, interpolated with fresh secrets (regionkpi.jobs.envfile), and only what must
 differ on one machine is rewritten: the hosts ``postgres``, ``redis`` and ``airflow-apiserver``
 become 127.0.0.1, the databases and roles get names of this test's own, the Redis database number is
 the test's, and ``/data``, ``/opt/regionkpi`` and ``/opt/airflow`` become a temporary folder and the
@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from regionkpi import envfile
+from regionkpi.jobs import envfile
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"

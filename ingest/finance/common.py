@@ -1,7 +1,7 @@
 """What the finance extracts share: code parts, the account rule, report lines, and the unit rules.
 
 Every finance extract names a responsibility (``Ansvar``), which must be a unit of the region's
-latest organisation delivery and valid in the row's month (:func:`ingest.reference.unit_rules`).
+latest organisation delivery and valid in the row's month (:func:`ingest.organisation.units.unit_rules`).
 """
 
 from __future__ import annotations
@@ -28,18 +28,6 @@ ACCOUNT_RULE = Rule(
 )
 #: Accounts of the income statement (classes 3-8), which must carry an Ansvar.
 RESULT_ACCOUNT = "left(konto, 1) IN ('3', '4', '5', '6', '7', '8')"
-
-
-def required(columns: dict[str, str] | tuple[str, ...], rule: str = "a value is required") -> list[Rule]:
-    """One not-null rule per column; ``{column: header}`` names the header in the rule itself."""
-    if isinstance(columns, dict):
-        return [Rule(f"{header} is required", f"{column} IS NULL", (column,)) for column, header in columns.items()]
-    return [Rule(rule, f"{column} IS NULL", (column,)) for column in columns]
-
-
-def month_code(column: str) -> str:
-    """SQL: the ``'YYYY-MM'`` of a date column."""
-    return f"strftime({column}, '%Y-%m')"
 
 
 def report_line_ids(settings: Settings, region_id: str) -> list[str]:

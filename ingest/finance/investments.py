@@ -6,9 +6,8 @@ period replaces it.
 
 from __future__ import annotations
 
-from ingest.extract import Field, Rule, Staged, Unique
-from ingest.finance.common import month_code, required
-from ingest.reference import unit_rules, units_table
+from ingest.extract import Field, Rule, Staged, Unique, month_code, required
+from ingest.organisation.units import unit_rules, units_table
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn
 
 FIELDS = [

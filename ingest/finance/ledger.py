@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.contract import NoDataRows, Violation
-from ingest.extract import Field, Rule, Staged, not_in_future, too_large_rule
-from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, RESULT_ACCOUNT, month_code, required
+from ingest.extract import Field, Rule, Staged, month_code, not_in_future, required, too_large_rule
+from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, RESULT_ACCOUNT
 from ingest.finance.sie import SieReader, SieTransaction, SieVoucher, is_sie
-from ingest.reference import unit_rules, units_table
+from ingest.organisation.units import unit_rules, units_table
 from ingest.sources import Checked, CsvSource, Delivered, Plan, RawColumn, run_plan
 
 FIELDS = [

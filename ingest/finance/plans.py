@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ingest.extract import Field, Rule, Staged
-from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, month_code, report_line_ids
-from ingest.reference import unit_rules, units_table
+from ingest.extract import Field, Rule, Staged, month_code
+from ingest.finance.common import ACCOUNT_RULE, CODE_FIELDS, report_line_ids
+from ingest.organisation.units import unit_rules, units_table
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 
 _PLAN_FIELDS = [

@@ -16,10 +16,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.extract import Field, Rule, Staged, Unique, number_rule, sql_string, typed
-from ingest.finance.common import month_code, required
-from ingest.reference import delivery_files, seed_rows, unit_rules, units_table
-from ingest.ridership.common import not_negative
+from ingest.extract import (
+    Field,
+    Rule,
+    Staged,
+    Unique,
+    month_code,
+    not_negative,
+    number_rule,
+    required,
+    sql_string,
+    typed,
+)
+from ingest.organisation.units import unit_rules, units_table
+from ingest.reference import delivery_files, seed_rows
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 from regionkpi.settings import Settings
 

@@ -3,18 +3,17 @@
 After the contract holds, the personnummer is reduced to what the statistics need (gender, age band)
 and replaced by a keyed hash; the employee number is dropped. All of it happens in DuckDB: the rules
 (personnummer, units, hours) are SQL predicates and the keyed hash is HMAC-SHA256 in SQL
-(:func:`ingest.personnummer.pseudonymise_sql`), so no personnummer passes through Python.
+(:func:`regionkpi.personnummer.pseudonymise_sql`), so no personnummer passes through Python.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ingest import personnummer as pnr
-from ingest.extract import Field, FileRule, Rule, Staged, Unique, not_in_future, sql_string
-from ingest.finance.common import month_code, required
-from ingest.reference import UNITS, units_table
+from ingest.extract import Field, FileRule, Rule, Staged, Unique, month_code, not_in_future, required, sql_string
+from ingest.organisation.units import UNITS, units_table
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
+from regionkpi import personnummer as pnr
 
 EMPLOYMENT_TYPES = {
     "månadsavlönad": "monthly_paid",

@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.durable import temporary_for
 from ingest.kolada.client import (
     DEFAULT_BASE_URL,
     KoladaClient,
@@ -38,6 +36,7 @@ from ingest.kolada.client import (
     PageProgress,
     parse_page,
 )
+from regionkpi.fsio import written_atomically
 from regionkpi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,21 +123,15 @@ def write_values(
     target = raw_file(settings, fetch_id)
     if target.exists():
         return KoladaLoad(fetch_id, fetched_at, pq.read_metadata(target).num_rows, target, duplicate=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = temporary_for(target)
     rows = 0
     iterator = iter(records)
-    try:
+    with written_atomically(target) as temporary:
         with pq.ParquetWriter(temporary, KOLADA_SCHEMA, compression="zstd") as writer:
             while batch := list(islice(iterator, BATCH_ROWS)):
                 writer.write_table(_table(batch, fetch_id, fetched_at))
                 rows += len(batch)
-        if rows:
-            with temporary.open("rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+        if not rows:
+            temporary.unlink()  # nothing fetched: nothing written
     if not rows:
         log.info("kolada: fetch %s brought no values; nothing written", fetch_id)
         return KoladaLoad(fetch_id, fetched_at, 0, None)

@@ -123,8 +123,3 @@ def outside_months(column: str, period: DeliveryPeriod, header: str) -> Rule:
 
 def outside_rule(header: str, period: DeliveryPeriod) -> str:
     return f"{header} is outside the delivery's period {period.label} (from the file name)"
-
-
-def not_negative(columns: dict[str, str]) -> list[Rule]:
-    """``{column: header}`` -> one rule per column: never below zero."""
-    return [Rule(f"{header} is never negative", f"{column} < 0", (column,)) for column, header in columns.items()]

@@ -8,9 +8,8 @@ See docs/extracts/population.md.
 
 from __future__ import annotations
 
-from ingest.extract import Field, Rule, Staged, Unique
-from ingest.finance.common import required
-from ingest.ridership.common import PERIOD_COLUMNS, not_negative
+from ingest.extract import Field, Rule, Staged, Unique, not_negative, required
+from ingest.ridership.common import PERIOD_COLUMNS
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn
 
 FIELDS = [

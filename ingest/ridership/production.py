@@ -9,13 +9,11 @@ docs/extracts/ridership_production.md.
 
 from __future__ import annotations
 
-from ingest.extract import Field, Rule, Staged, Unique, sql_string
-from ingest.finance.common import month_code, required
+from ingest.extract import Field, Rule, Staged, Unique, month_code, not_negative, required, sql_string
 from ingest.reference import seed_rows
 from ingest.ridership.common import (
     PERIOD_COLUMNS,
     delivery_period,
-    not_negative,
     outside_months,
     period_raw,
 )

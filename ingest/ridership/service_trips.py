@@ -18,20 +18,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest import personnummer as pnr
 from ingest.contract import ContractViolation, Violation, normalise_header
-from ingest.extract import Field, Rule, Staged, Unique, read_header, sql_string
-from ingest.finance.common import month_code, required
-from ingest.personnummer import PersonnummerError, birth_date, luhn_is_valid
+from ingest.extract import Field, Rule, Staged, Unique, month_code, not_negative, read_header, required, sql_string
 from ingest.ridership.common import (
     PERIOD_COLUMNS,
     delivery_period,
-    not_negative,
     outside_dates,
     outside_months,
     period_raw,
 )
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn
+from regionkpi import personnummer as pnr
+from regionkpi.personnummer import PersonnummerError, birth_date, luhn_is_valid
 
 #: Trip types as delivered (case-insensitive) -> trip_type id. The ASCII ids are accepted as well.
 TRIP_TYPES = {

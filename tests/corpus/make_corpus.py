@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.personnummer import luhn_is_valid
+from regionkpi.personnummer import luhn_is_valid
 
 CORPUS = Path(__file__).resolve().parent
 REGION = "0006"

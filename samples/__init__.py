@@ -1,9 +1,9 @@
 """The sample landing area: deterministic extract files for every domain, for demos and tests.
 
-- HR (organisation and payroll sick leave): :mod:`ingest.hr.sample`.
-- Finance (ledger as CSV and SIE 4, budget, forecast, investments): :mod:`ingest.finance.sample`.
-- Public transport (GTFS, boardings, service trips, production, population): :mod:`ingest.ridership.sample`.
-- Goal follow-up (targets, goal structure, reported values): :mod:`ingest.goals.sample`.
+- HR (organisation and payroll sick leave): :mod:`samples.hr.extracts`.
+- Finance (ledger as CSV and SIE 4, budget, forecast, investments): :mod:`samples.finance.extracts`.
+- Public transport (GTFS, boardings, service trips, production, population): :mod:`samples.ridership.extracts`.
+- Goal follow-up (targets, goal structure, reported values): :mod:`samples.goals.extracts`.
 
 Each module says what its files contain and which published figures they reproduce.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.finance.sample import write_finance_sample
-from ingest.goals.sample import write_goals_sample
-from ingest.hr.sample import write_hr_sample
-from ingest.ridership.sample import write_ridership_sample
+from samples.finance.extracts import write_finance_sample
+from samples.goals.extracts import write_goals_sample
+from samples.hr.extracts import write_hr_sample
+from samples.ridership.extracts import write_ridership_sample
 
 
 def write_sample(landing_dir: Path) -> list[Path]:

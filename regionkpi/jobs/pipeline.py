@@ -165,17 +165,15 @@ def commit_build(settings: Settings) -> Path:
     import shutil
 
     from ingest import duck
-    from publish.fsio import fsync_dir, fsync_file
+    from regionkpi.fsio import move_into_place
 
     live, next_db = settings.build_db_path, settings.build_next_path
     if not next_db.exists():
         raise StepFailed(f"no finished build at {next_db}: run the build (dbt) before committing it")
     with duck.connect(next_db) as connection:
         connection.execute("CHECKPOINT")
-    fsync_file(next_db)
     live.with_name(live.name + ".wal").unlink(missing_ok=True)  # checkpointed at prepare: nothing in it
-    os.replace(next_db, live)
-    fsync_dir(live.parent)
+    move_into_place(next_db, live)
     shutil.rmtree(next_db.parent, ignore_errors=True)
     return live
 

@@ -1,6 +1,6 @@
 """What the Airflow DAG files share: assets, default arguments, the dbt writer pool, the Cosmos setup.
 
-DAG files stay thin (schedule and wiring); task bodies call :mod:`regionkpi.pipeline`. Only this
+DAG files stay thin (schedule and wiring); task bodies call :mod:`regionkpi.jobs.pipeline`. Only this
 module and ``dags/`` import Airflow; ``ingest``, ``expectations`` and ``publish`` never do.
 """
 
@@ -93,7 +93,7 @@ def ingest_sources(sources: list[str], log: logging.Logger) -> dict[str, int]:
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from regionkpi import pipeline
+    from regionkpi.jobs import pipeline
 
     report = pipeline.ingest(settings(), sources=sources, echo=log.info)
     counts = {status: report.count(status) for status in ("loaded", "quarantined", "duplicate")}

@@ -6,7 +6,7 @@ sjukresor, påstigande per mil 5,1, trips excluding school cards -39 %, cost per
 26,86) together with the finance sample's ledger (ticket revenue, tax-subsidy rate), as files the
 authority's systems would deliver (contracts in docs/extracts/ridership_*.md):
 
-- **GTFS** (:mod:`ingest.ridership.sample_gtfs`): the feed the lines, stops and trips come from.
+- **GTFS** (:mod:`samples.ridership.gtfs`): the feed the lines, stops and trips come from.
 - **Boardings**: the ticketing system's daily counts per line and ticket product (layout ``count``,
   ``Källa`` validering), one file per year for 2016-2019 and one per month for 2020; November 2020 is
   delivered twice (the first file lacks Krösatåg's trains, the completion replaces the month). Plus
@@ -45,8 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingest.finance.sample import FigureRef
-from ingest.ridership.sample_gtfs import SampleFeed, sample_feed, write_gtfs_sample
+from samples.finance.extracts import FigureRef
+from samples.ridership.gtfs import SampleFeed, sample_feed, write_gtfs_sample
 
 REGION_ID = "0006"
 AUTHORITY = "062100"  # Länstrafiken in the HR sample's organisation tree

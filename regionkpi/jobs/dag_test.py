@@ -1,4 +1,4 @@
-"""``python -m regionkpi.dag_test LOGICAL_DATE DAG_ID...``: ``airflow dags test`` of several DAGs in one process.
+"""``python -m regionkpi.jobs.dag_test LOGICAL_DATE DAG_ID...``: ``airflow dags test`` of several DAGs in one process.
 
 Each DAG runs exactly as ``airflow dags test DAG_ID LOGICAL_DATE`` runs it (Airflow's own CLI parser
 and command; its tasks run in this process, one at a time), one DAG after the other. What one
@@ -47,7 +47,7 @@ def run(logical_date: str, dag_ids: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m regionkpi.dag_test", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m regionkpi.jobs.dag_test", description=__doc__.split("\n\n")[0])
     parser.add_argument("logical_date", help="the DAG runs' logical date (YYYY-MM-DD)")
     parser.add_argument("dag_ids", nargs="+", metavar="DAG_ID", help="DAGs to run, in this order")
     args = parser.parse_args(argv)

@@ -16,8 +16,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from regionkpi import pipeline
-from regionkpi.pipeline import Echo, StepFailed
+from regionkpi.jobs import pipeline
+from regionkpi.jobs.pipeline import Echo, StepFailed
 from regionkpi.settings import Settings
 
 #: Figures the regions printed in their own reports (shared/domain/published_figures.csv, domain hr).
@@ -47,7 +47,7 @@ SHOWCASE = [
     ),
 ]
 
-#: Finance figures the demo prints beside the reports (ingest/finance/sample.py maps every figure).
+#: Finance figures the demo prints beside the reports (samples/finance/extracts.py maps every figure).
 FINANCE_SHOWCASE = [
     # figure id, what the report calls it, unit and decimals the report prints, as printed
     ("F038", "Halland Regionkontoret, ack resultat jan-apr 2021", "tkr", 0, "-134 010 tkr"),
@@ -61,7 +61,7 @@ FINANCE_SHOWCASE = [
     ("F166", "Länstrafiken, budgetavvikelse 2020", "tkr", 0, "-22 235"),
     ("F175", "Regionledningskontoret (Jönköping), ekonomi i balans 2020", "tkr", 0, "47 582 tkr"),
 ]
-#: Public-transport figures the demo prints beside Länstrafiken's report (ingest/ridership/sample.py).
+#: Public-transport figures the demo prints beside Länstrafiken's report (samples/ridership/extracts.py).
 RIDERSHIP_SHOWCASE = [
     ("F176", "Länstrafiken, resor allmän trafik 2020 (tusental)", "thousand", 0, "13 147"),
     ("F218", "Länstrafiken, resor förändring mot 2019", "%", 1, "-40,5 %"),
@@ -126,18 +126,18 @@ def airflow(settings: Settings, *args: str, log_name: str) -> str:
 
 
 def _dag_tests(settings: Settings, dag_ids: tuple[str, ...], logical_date: str, echo: Echo, log_name: str) -> None:
-    """``airflow dags test`` of ``dag_ids`` one after the other in one process (:mod:`regionkpi.dag_test`).
+    """``airflow dags test`` of ``dag_ids`` one after the other in one process (:mod:`regionkpi.jobs.dag_test`).
 
     The process's output goes to ``<warehouse>/logs/<log_name>.log``; the terminal gets a line as each
     DAG finishes. A failed DAG stops the demo with the log's error lines.
     """
-    from regionkpi.dag_test import MARKER
+    from regionkpi.jobs.dag_test import MARKER
 
     log_dir = settings.warehouse_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{log_name}.log"
     env = airflow_env(settings)
-    command = [sys.executable, "-m", "regionkpi.dag_test", logical_date, *dag_ids]
+    command = [sys.executable, "-m", "regionkpi.jobs.dag_test", logical_date, *dag_ids]
     lines: list[str] = []
     succeeded: list[str] = []
     with (
@@ -164,7 +164,7 @@ def _dag_tests(settings: Settings, dag_ids: tuple[str, ...], logical_date: str, 
         )
 
 
-#: The Airflow pools the DAGs use (regionkpi.orchestration): one dbt writer, a few ingests at once.
+#: The Airflow pools the DAGs use (regionkpi.jobs.orchestration): one dbt writer, a few ingests at once.
 #: The same file is imported by the deployment's airflow-init (docs/deployment.md).
 POOLS_FILE = Path(__file__).resolve().parents[1] / "deploy" / "pools.json"
 
@@ -175,8 +175,8 @@ def import_pools(settings: Settings) -> None:
 
 
 def run_demo(settings: Settings, echo: Echo) -> int:
-    from ingest.sample import write_sample
     from publish.query import format_kpi_table, published_kpis
+    from samples import write_sample
 
     started = time.monotonic()
     if not os.environ.get("REGIONKPI_PSEUDONYM_KEY"):
@@ -268,9 +268,9 @@ def _figure_showcase(settings: Settings, title: str, published: str, showcase: l
     """Published figures shown the way the reports print them (finance: SEK with the ledger sign)."""
     import duckdb
 
-    from ingest.finance.sample import FINANCE_FIGURES
-    from ingest.ridership.sample import RIDERSHIP_FIGURES
     from publish.query import current_marts_db, format_number
+    from samples.finance.extracts import FINANCE_FIGURES
+    from samples.ridership.extracts import RIDERSHIP_FIGURES
 
     figures = {**FINANCE_FIGURES, **RIDERSHIP_FIGURES}
     lines = [f"{title:<58} {published:>30} {'as printed':>16}  in the report"]

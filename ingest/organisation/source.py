@@ -5,8 +5,7 @@ Each delivery is the region's complete history; staging keeps the latest deliver
 
 from __future__ import annotations
 
-from ingest.extract import Field, FileRule, Rule, Staged, Unique, sql_string
-from ingest.finance.common import required
+from ingest.extract import Field, FileRule, Rule, Staged, Unique, required, sql_string
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 
 LEVELS = {

@@ -2,7 +2,7 @@
 
 Three regions deliver to ``landing/`` as their ERPs would (contracts in ``docs/extracts/finance_*.md``
 and ``finance_sie4.md``), with the unit codes of the HR sample's organisation trees
-(:func:`ingest.hr.sample.organisation_rows`):
+(:func:`samples.hr.extracts.organisation_rows`):
 
 - **Region Halland (0013)**: the ledger as SIE 4 files (codepage 437, CRLF, one balanced ``#VER`` per
   salary run, supplier or customer invoice batch, internal invoice, depreciation and investment, with
@@ -62,7 +62,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from ingest.hr.sample import organisation_rows
+from samples.hr.extracts import organisation_rows
 
 SEED = 20210430
 

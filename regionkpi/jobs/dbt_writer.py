@@ -25,7 +25,7 @@ def lock_path() -> Path:
 
 
 def main() -> None:
-    from regionkpi.pipeline import dbt_executable
+    from regionkpi.jobs.pipeline import dbt_executable
 
     path = lock_path()
     path.parent.mkdir(parents=True, exist_ok=True)

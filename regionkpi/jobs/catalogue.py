@@ -5,7 +5,7 @@ show it as they read it: one Markdown table per domain, Swedish name first. dbt 
 from ``.md`` files under the model paths and cannot render a seed's rows into one, so this module
 writes ``dbt_project/models/marts/core/_indicator_catalogue.md`` (block ``indicator_catalogue``,
 referenced from ``dim_indicator``'s description). The file is generated and checked in: run
-``python -m regionkpi.catalogue`` after editing the seed; ``--check`` exits 1 when the file is stale
+``python -m regionkpi.jobs.catalogue`` after editing the seed; ``--check`` exits 1 when the file is stale
 (tests/test_dbt_docs.py does the same comparison).
 """
 
@@ -168,7 +168,7 @@ def render_catalogue(indicators: Sequence[Mapping[str, str]]) -> str:
         "longer windows (a ratio is always the ratio of the sums, never the mean of the units' ratios).",
         "Kolada-id is the Kolada KPI the indicator corresponds to, where one exists.",
         "",
-        "*Generated from `dbt_project/seeds/indicators.csv` by `python -m regionkpi.catalogue`: change the seed",
+        "*Generated from `dbt_project/seeds/indicators.csv` by `python -m regionkpi.jobs.catalogue`: change the seed",
         "and regenerate, never this text.*",
     ]
     for domain, heading in DOMAINS.items():
@@ -187,7 +187,7 @@ def render_from_project(dbt_project_dir: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m regionkpi.catalogue",
+        prog="python -m regionkpi.jobs.catalogue",
         description="Render dbt_project/seeds/indicators.csv into the dbt docs block indicator_catalogue.",
     )
     parser.add_argument(
@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if current != expected:
             print(
                 f"{output} is stale: it does not match {args.project_dir / SEED_PATH}; "
-                "run `python -m regionkpi.catalogue` and commit the result",
+                "run `python -m regionkpi.jobs.catalogue` and commit the result",
                 file=sys.stderr,
             )
             return 1

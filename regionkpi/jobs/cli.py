@@ -25,8 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-from regionkpi import pipeline
 from regionkpi.errors import RegionkpiError
+from regionkpi.jobs import pipeline
 from regionkpi.settings import TELEMETRY_OFF, ConfigurationError, Settings, load_settings
 
 
@@ -35,12 +35,12 @@ def _echo(line: str) -> None:
 
 
 def cmd_sample(settings: Settings, args: argparse.Namespace) -> int:
-    from ingest.sample import write_sample
+    from samples import write_sample
 
     landing = Path(args.landing) if args.landing else settings.landing_dir
     if args.full_scale_boardings:
-        from ingest.ridership.sample import BOARDINGS, write_full_scale_boardings
-        from ingest.ridership.sample_gtfs import write_gtfs_sample
+        from samples.ridership.extracts import BOARDINGS, write_full_scale_boardings
+        from samples.ridership.gtfs import write_gtfs_sample
 
         months = range(1, args.full_scale_boardings + 1)
         _echo(f"writing {len(months)} month(s) of Länstrafiken's 2019 validations (22 088 050 in the year)...")
@@ -169,7 +169,7 @@ def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from regionkpi.demo import run_demo
+    from regionkpi.jobs.demo import run_demo
 
     return run_demo(settings, echo=_echo)
 
