@@ -23,12 +23,13 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
-from regionkpi.jobs.orchestration import DEFAULT_ARGS, RAW_KOLADA, START_DATE
+from ingest.reference import kolada_kpis
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, RAW_KOLADA, START_DATE, settings
 
 log = logging.getLogger(__name__)
 
-#: The Kolada KPIs of the indicator catalogue (seeds/indicators.csv) and the sick-leave age bands.
-DEFAULT_KPIS = ["N60030", "N60031", "N60027", "N60029", "N60028", "N60404", "U85429"]
+#: The Kolada KPIs the warehouse maps (seeds/kolada_kpis.csv: the indicators and the sick-leave age bands).
+DEFAULT_KPIS = kolada_kpis(settings())
 
 with DAG(
     dag_id="ingest_kolada",
@@ -62,7 +63,6 @@ with DAG(
         from airflow.sdk.exceptions import AirflowSkipException
 
         from ingest.kolada.load import fetch_to_raw
-        from regionkpi.jobs.orchestration import settings
 
         params = params or {}
         from_date = dt.date.fromisoformat(params["from_date"]) if params.get("from_date") else None

@@ -21,21 +21,20 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from ingest.reference import latest_delivery_rows
+
 SUITE_LEDGER = "finance__ledger_reconciles"
 SUITE_COVERAGE = "finance__plan_coverage"
 SUITE_DEVIATIONS = "finance__deviations_consistent"
 SUITE_TOTALS = "finance__totals_add_up"
 
 
-_LEDGER_SQL = """
+_LEDGER_SQL = f"""
 with delivered_rows as (
     select region_id, period_month::date as period_month, amount, _delivery_seq
     from read_parquet(?, union_by_name = true)
 ),
-raw as (
-    select * from delivered_rows
-    qualify _delivery_seq = max(_delivery_seq) over (partition by region_id, period_month)
-),
+raw as ({latest_delivery_rows("delivered_rows", ["region_id", "period_month"])}),
 delivered as (
     select region_id, period_month, count(*) as raw_rows, sum(round(amount, 2)::decimal(18, 2)) as raw_amount
     from raw group by all
@@ -51,7 +50,7 @@ select
     cast(coalesce(delivered.raw_amount, 0) - coalesce(built.fact_amount, 0) as double) as amount_difference
 from delivered
 full join built on built.region_id = delivered.region_id and built.period_month = delivered.period_month
-"""
+"""  # noqa: S608 - code-owned SQL; the files are a bound parameter
 
 #: Stands in for the raw ledger files before any finance delivery.
 _NO_DELIVERIES = (

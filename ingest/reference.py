@@ -9,6 +9,7 @@ organisation, which every extract naming a unit checks against, is :mod:`ingest.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,17 @@ def delivery_files(settings: Settings, source: str, region_id: str) -> list[Path
     return sorted(files, key=lambda f: int(f.name.split("_", 1)[0]))
 
 
+def latest_delivery_rows(relation: str, partition_by: Sequence[str]) -> str:
+    """SQL: the rows of ``relation`` that "the latest accepted delivery wins" keeps: per ``partition_by``
+    (for example region and month), only those of the delivery with the highest ledger sequence number
+    (``_delivery_seq``). The rule's one owner in Python; dbt's models use the macro ``latest_delivery``,
+    which writes the same clause."""
+    return (
+        f"select * from {relation} "  # noqa: S608 - code-owned SQL: relation and columns are identifiers
+        f"qualify _delivery_seq = max(_delivery_seq) over (partition by {', '.join(partition_by)})"
+    )
+
+
 @cache
 def _seed_rows(path: Path) -> tuple[dict[str, str], ...]:
     with path.open(encoding="utf-8", newline="") as handle:
@@ -37,3 +49,9 @@ def seed_rows(settings: Settings, seed: str, region_id: str | None = None) -> li
     if region_id is None:
         return list(rows)
     return [row for row in rows if row["region_id"] in (region_id, "*")]
+
+
+def kolada_kpis(settings: Settings) -> list[str]:
+    """The Kolada KPIs the warehouse maps to its indicators (``seeds/kolada_kpis.csv``, the one list):
+    what a Kolada fetch asks for unless told otherwise."""
+    return [row["kolada_kpi_id"] for row in seed_rows(settings, "kolada_kpis")]

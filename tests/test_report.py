@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from publish import report as report_module
 from publish.report import ReportError, period_kind, period_label, render_reports
+from publish.report import render as report_module
 from publish.swedish import (
     MINUS,
     NBSP,
@@ -664,7 +664,7 @@ def test_footer_through_current_names_the_snapshot_the_data_came_from(tmp_path, 
         build_marts(tmp_path / run / "marts.duckdb")
         (tmp_path / run / "manifest.json").write_text(f'{{"run_id": "{run}", "published_at": null}}')
     os.symlink("run-7", tmp_path / "current")
-    load = report_module._load
+    load = report_module.read_marts
 
     def load_then_publish(marts):  # run-8 becomes current once the data has been read
         data = load(marts)
@@ -672,7 +672,7 @@ def test_footer_through_current_names_the_snapshot_the_data_came_from(tmp_path, 
         os.replace(tmp_path / ".current.tmp", tmp_path / "current")
         return data
 
-    monkeypatch.setattr(report_module, "_load", load_then_publish)
+    monkeypatch.setattr(report_module, "read_marts", load_then_publish)
     text = _text(_html(render_reports(tmp_path / "current" / "marts.duckdb", tmp_path / "report")))
     assert "Publicerad körning: run-7" in text
 

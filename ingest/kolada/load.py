@@ -14,7 +14,6 @@ file's sha256, and a fetch id already in the raw layer is not written again.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -36,6 +35,7 @@ from ingest.kolada.client import (
     PageProgress,
     parse_page,
 )
+from ingest.reference import kolada_kpis, seed_rows
 from regionkpi.fsio import written_atomically
 from regionkpi.settings import Settings
 
@@ -157,7 +157,7 @@ def _table(batch: list[KoladaValue], fetch_id: str, fetched_at: dt.datetime) -> 
 
 def fetch_to_raw(
     settings: Settings,
-    kpis: Iterable[str],
+    kpis: Iterable[str] | None = None,
     municipalities: Iterable[str] | None = None,
     years: Iterable[int | str] | None = None,
     *,
@@ -166,11 +166,13 @@ def fetch_to_raw(
     client: KoladaClient | None = None,
     progress: Callable[[PageProgress], None] | None = None,
 ) -> KoladaLoad:
-    """Fetch ``kpis`` for ``municipalities`` (default: the whole country and every region of the
-    regions seed) and ``years`` (default: all) from Kolada into the raw layer, as one fetch.
+    """Fetch ``kpis`` (default: :func:`ingest.reference.kolada_kpis`) for ``municipalities`` (default: the whole
+    country and every region of the regions seed) and ``years`` (default: all) from Kolada into the
+    raw layer, as one fetch.
 
     The file is written only when the whole fetch succeeded: a failure on page 7 leaves nothing.
     """
+    kpis = list(kpis) if kpis else kolada_kpis(settings)
     municipalities = list(municipalities) if municipalities else default_municipalities(settings)
     fetched_at = _utc_now()
     owned = client is None
@@ -217,7 +219,5 @@ def load_file(settings: Settings, path: Path) -> KoladaLoad:
 
 def default_municipalities(settings: Settings) -> list[str]:
     """The whole country ('0000') and every region of ``seeds/regions.csv``."""
-    seed = settings.dbt_project_dir / "seeds" / "regions.csv"
-    with seed.open(encoding="utf-8", newline="") as handle:
-        regions = [row["region_id"].strip() for row in csv.DictReader(handle) if row.get("region_id")]
+    regions = [row["region_id"].strip() for row in seed_rows(settings, "regions") if row.get("region_id")]
     return [NATIONAL_ID, *regions]

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ingest.contract import ContractViolation, Violation
 from ingest.extract import AnyRule, Rule, check_rules
+from ingest.reference import delivery_files, latest_delivery_rows
 from ingest.sources import Checked, Delivered, RawColumn, in_values
 from regionkpi.settings import Settings
 
@@ -767,6 +768,7 @@ def gtfs_reference_tables(settings: Settings, region_id: str) -> tuple[bool, lis
     if not files:
         return False, []
     read = "FROM read_parquet(?, union_by_name = true)"
+    trips = f"(SELECT entity_id, line, _delivery_seq {read} WHERE entity = 'trip')"
     return True, [
         (
             f"CREATE OR REPLACE TEMP TABLE {GTFS_LINES} AS SELECT DISTINCT line {read} "
@@ -779,17 +781,15 @@ def gtfs_reference_tables(settings: Settings, region_id: str) -> tuple[bool, lis
             [files],
         ),
         (
-            f"CREATE OR REPLACE TEMP TABLE {GTFS_TRIPS} AS SELECT entity_id AS trip_id, "
-            "arg_max(line, _delivery_seq) AS line "
-            f"{read} WHERE entity = 'trip' GROUP BY entity_id",
+            f"CREATE OR REPLACE TEMP TABLE {GTFS_TRIPS} AS SELECT entity_id AS trip_id, line "  # noqa: S608 - code-owned SQL
+            f"FROM ({latest_delivery_rows(trips, ['entity_id'])})",
             [files],
         ),
     ]
 
 
 def _feed_files(settings: Settings, region_id: str) -> list[str]:
-    folder = settings.raw_dir / GtfsSource.name / region_id
-    return sorted(str(path) for path in folder.glob("*.parquet") if path.name[:1].isdigit())
+    return [str(path) for path in delivery_files(settings, GtfsSource.name, region_id)]
 
 
 def gtfs_reference(settings: Settings, region_id: str) -> GtfsReference | None:
@@ -797,8 +797,7 @@ def gtfs_reference(settings: Settings, region_id: str) -> GtfsReference | None:
 
     Cached on the raw files and their modification times: a streamed extract asks once per chunk.
     """
-    folder = settings.raw_dir / GtfsSource.name / region_id
-    files = sorted((str(path), path.stat().st_mtime_ns) for path in folder.glob("*.parquet") if path.name[:1].isdigit())
+    files = [(path, Path(path).stat().st_mtime_ns) for path in _feed_files(settings, region_id)]
     if not files:
         return None
     return _load_reference(tuple(files))
@@ -816,11 +815,14 @@ def _load_reference(files: tuple[tuple[str, int], ...]) -> GtfsReference:
             "select distinct line from feed where entity = 'route' and line is not null"
         ).fetchall()
         stop_areas = connection.execute(
-            "select entity_id, arg_max(coalesce(parent_station, entity_id), _delivery_seq) "
-            "from feed where entity = 'stop' group by entity_id"
+            "select entity_id, coalesce(parent_station, entity_id) from ("  # noqa: S608 - code-owned SQL
+            + latest_delivery_rows("(select * from feed where entity = 'stop')", ["entity_id"])
+            + ")"
         ).fetchall()
         trip_lines = connection.execute(
-            "select entity_id, arg_max(line, _delivery_seq) from feed where entity = 'trip' group by entity_id"
+            "select entity_id, line from ("  # noqa: S608 - code-owned SQL
+            + latest_delivery_rows("(select * from feed where entity = 'trip')", ["entity_id"])
+            + ")"
         ).fetchall()
     return GtfsReference(
         lines=frozenset(line for (line,) in lines),
