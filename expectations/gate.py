@@ -41,6 +41,7 @@ import yaml
 
 from expectations.finance_gate import finance_frames, finance_plan
 from expectations.ridership_gate import ridership_frames, ridership_plan
+from regionkpi import seeds
 from regionkpi.errors import RegionkpiError
 from regionkpi.fsio import write_json_atomically
 from regionkpi.gx import (
@@ -101,8 +102,8 @@ COLUMNS = (
 ALLOWED_VALUES: dict[str, list[str]] = {
     "organisation_level": ["region", "board", "administration", "department", "unit"],
     "window": ["month", "ytd", "r12", "year", "forecast_year"],
-    "gender": ["T", "K", "M"],
-    "age_band": ["all", "-29", "30-49", "50-"],
+    "gender": [group.code for group in seeds.genders()],
+    "age_band": [group.code for group in seeds.age_bands()],
     "direction": ["higher_is_better", "lower_is_better", "target_band", "not_applicable"],
     "domain": ["hr", "finance", "ridership", "goals"],
     "breakdown": [
@@ -198,10 +199,21 @@ class GateResult:
 # Reading ------------------------------------------------------------------------------------------
 
 
+#: The seeds an additivity rule's groups come from (``groups: <name>`` in tolerances.yml).
+GROUP_SEEDS = {"genders": seeds.genders, "age_bands": seeds.age_bands}
+
+
 def load_tolerances(path: Path | None = None) -> dict[str, Any]:
-    """The reviewed limits of the gate (expectations/tolerances.yml)."""
+    """The reviewed limits of the gate (expectations/tolerances.yml). An additivity rule names the seed
+    its total and parts come from (``groups: age_bands``): the groups have one owner, the seed."""
     with open(path or TOLERANCES_PATH, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        tolerances = yaml.safe_load(handle)
+    for rule in tolerances.get("additivity", []):
+        if "groups" in rule:
+            groups = GROUP_SEEDS[rule.pop("groups")]()
+            rule["total"] = seeds.total(groups).code
+            rule["parts"] = [group.code for group in seeds.parts(groups)]
+    return tolerances
 
 
 def _quote(identifier: str) -> str:

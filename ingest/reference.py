@@ -8,11 +8,11 @@ organisation, which every extract naming a unit checks against, is :mod:`ingest.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from regionkpi import seeds
 
 if TYPE_CHECKING:
     from regionkpi.settings import Settings
@@ -37,18 +37,10 @@ def latest_delivery_rows(relation: str, partition_by: Sequence[str]) -> str:
     )
 
 
-@cache
-def _seed_rows(path: Path) -> tuple[dict[str, str], ...]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return tuple(csv.DictReader(handle))
-
-
 def seed_rows(settings: Settings, seed: str, region_id: str | None = None) -> list[dict[str, str]]:
-    """Rows of ``seeds/<seed>.csv``; with ``region_id``, the region's own rows and the default (``*``) rows."""
-    rows = _seed_rows(settings.dbt_project_dir / "seeds" / f"{seed}.csv")
-    if region_id is None:
-        return list(rows)
-    return [row for row in rows if row["region_id"] in (region_id, "*")]
+    """Rows of the configured project's ``seeds/<seed>.csv``; with ``region_id``, the region's own rows
+    and the default (``*``) rows (:func:`regionkpi.seeds.seed_rows`)."""
+    return seeds.seed_rows(settings.dbt_project_dir / "seeds", seed, region_id)
 
 
 def kolada_kpis(settings: Settings) -> list[str]:

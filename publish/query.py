@@ -17,6 +17,7 @@ import pandas as pd
 
 from publish.snapshot import CURRENT, MARTS_DB, NothingPublishedError
 from publish.swedish import format_number as swedish_number
+from regionkpi import seeds
 from regionkpi.settings import Settings
 
 TABLE = "kpi_indicator_values"
@@ -106,11 +107,17 @@ def published_kpis(
                       when 'administration' then 3 when 'department' then 4 else 5 end,
                  organisation_id, indicator_id, {"breakdown, breakdown_id," if "breakdown" in columns else ""} period,
                  case "window" when 'month' then 1 when 'ytd' then 2 when 'r12' then 3 else 4 end,
-                 case gender when 'T' then 1 when 'K' then 2 else 3 end,
-                 case age_band when 'all' then 1 when '-29' then 2 when '30-49' then 3 else 4 end
-    """  # noqa: S608 - only fixed column names are interpolated; values are bound
+                 {_seed_order("gender", seeds.genders())},
+                 {_seed_order("age_band", seeds.age_bands())}
+    """  # noqa: S608 - only fixed column names and the seeds' codes are interpolated; values are bound
     with closing(duckdb.connect(str(marts_db), read_only=True)) as con:
         return con.execute(sql, parameters).df()
+
+
+def _seed_order(column: str, groups: tuple[seeds.Group, ...]) -> str:
+    """SQL: ``column``'s position in the seed's order (an unknown code last)."""
+    cases = " ".join(f"when '{group.code}' then {group.sort_order}" for group in groups)
+    return f"case {column} {cases} else {len(groups) + 1} end"
 
 
 def format_number(value: float, decimals: int) -> str:

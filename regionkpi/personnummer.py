@@ -12,9 +12,14 @@ import hashlib
 import hmac
 import re
 
+from regionkpi.seeds import age_bands, parts
+
 _FORMAT = re.compile(r"^(\d{8})-?(\d{4})$")
 
-AGE_BANDS = (("-29", 0, 29), ("30-49", 30, 49), ("50-", 50, 200))
+#: (label, lowest age, highest age) of each age band but the total, from ``seeds/age_bands.csv``.
+AGE_BANDS = tuple(
+    (band.code, band.min_age or 0, 200 if band.max_age is None else band.max_age) for band in parts(age_bands())
+)
 
 
 class PersonnummerError(ValueError):

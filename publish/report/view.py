@@ -18,6 +18,7 @@ from publish.swedish import (
     is_missing,
     target_parts,
 )
+from regionkpi.seeds import age_bands, genders, parts, total
 
 #: status → (css class, symbol, Swedish text). The symbol and the text carry the meaning; the colour
 #: only repeats it (WCAG 1.4.1: never colour alone).
@@ -39,14 +40,11 @@ DIRECTIONS = {"lower_is_better": "Lägre är bättre", "higher_is_better": "Hög
 YES_NO = {1: "● Ja", 0: "■ Nej"}
 REPORTED_NOTE = "Status rapporterad av enheten (kvalitativt mätetal), inte beräknad."
 
-#: (gender, age band, label) in the order of the statutory disclosure (lag 2018:597, 11 kap.)
+#: (group, gender, age band, label) in the order of the statutory disclosure (lag 2018:597, 11 kap.):
+#: every gender for all ages, then every age band for both genders (seeds/genders.csv, age_bands.csv)
 SICK_LEAVE_GROUPS = (
-    ("Kön", "T", "all", "Totalt"),
-    ("Kön", "K", "all", "Kvinnor"),
-    ("Kön", "M", "all", "Män"),
-    ("Ålder", "T", "-29", "29 år och yngre"),
-    ("Ålder", "T", "30-49", "30–49 år"),
-    ("Ålder", "T", "50-", "50 år och äldre"),
+    *(("Kön", gender.code, total(age_bands()).code, gender.name_sv) for gender in genders()),
+    *(("Ålder", total(genders()).code, band.code, band.name_sv) for band in parts(age_bands())),
 )
 SUPPRESSION_REASONS = {
     "primary": "Dold: gruppen har färre än 11 anställda (röjandeskydd).",
