@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ingest.extract import Field, FileRule, Rule, Staged, Unique, month_code, not_in_future, required, sql_string
+from ingest.extract import (
+    AnyRule,
+    Field,
+    FileRule,
+    Rule,
+    Staged,
+    Unique,
+    month_code,
+    not_in_future,
+    required,
+    sql_string,
+)
 from ingest.organisation.units import UNITS, units_table
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 from regionkpi import personnummer as pnr
@@ -115,35 +126,12 @@ class SickLeaveSource(CsvSource):
     one_of = ((SPLIT, ("spell_start_date",)),)
 
     def plan(self, delivered: Delivered, staged: Staged) -> Plan:
-        key = delivered.settings.require_pseudonym_key()
         region = delivered.region_id
         known, setup = units_table(delivered.settings, region)
-        inner, outer = pnr.hmac_pads(key)
-        # the key's pads reach DuckDB as bound parameters of a one-row table, never as SQL text
-        setup.append(
-            (
-                "CREATE OR REPLACE TEMP TABLE _pseudonym AS SELECT CAST(? AS BLOB) AS inner_pad, "
-                "CAST(? AS BLOB) AS outer_pad",
-                [inner, outer],
-            )
-        )
+        setup.append(_pseudonym_key_table(delivered.settings.require_pseudonym_key()))
         has_split = all(staged.has(c) for c in SPLIT)
-        digits = "personnummer_digits"
-        staged.headers.setdefault(digits, staged.header("personnummer", "Personnummer"))
-        rules: list = [
-            not_in_future("period_month"),
-            *required(
-                (
-                    "personnummer",
-                    "unit_code",
-                    "period_month",
-                    "employment_type_text",
-                    "employment_start_date",
-                    "ordinary_hours",
-                    "sick_hours",
-                )
-            ),
-        ]
+        staged.headers.setdefault(DIGITS, staged.header("personnummer", "Personnummer"))
+        rules = [not_in_future("period_month"), *required(REQUIRED)]
         if not known:
             rules.append(
                 _file_violation(
@@ -152,101 +140,138 @@ class SickLeaveSource(CsvSource):
                 )
             )
         else:
-            rules += [
-                Rule(
-                    "not a valid personnummer (12 digits, valid birth date and check digit)",
-                    f"personnummer IS NOT NULL AND NOT {pnr.valid_sql('personnummer')}",
-                    ("personnummer",),
-                ),
-                Rule(
-                    "employment type must be Månadsavlönad, Timavlönad med schema, Timavlönad utan schema or "
-                    "Uppdragstagare",
-                    "employment_type_key IS NOT NULL AND NOT "
-                    + in_values("employment_type_key", list(EMPLOYMENT_TYPES)),
-                    header=staged.header("employment_type_text", "Anställningsform"),
-                    value="employment_type_key",
-                ),
-                Rule(
-                    f"unit code is not in region {region}'s organisation extract",
-                    f"unit_code IS NOT NULL AND unit_code NOT IN (SELECT unit_code FROM {UNITS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
-                    ("unit_code",),
-                ),
-                *[
-                    Rule("hours must not be negative", f"{c} < 0", (c,))
-                    for c in ("ordinary_hours", "sick_hours", *(SPLIT if has_split else ()))
-                ],
-                Rule(
-                    "sick-leave hours must not exceed ordinary hours",
-                    "ordinary_hours < sick_hours",
-                    ("ordinary_hours", "sick_hours"),
-                ),
-                Rule(
-                    "employment end date must not be before its start date",
-                    "employment_end_date < employment_start_date",
-                    ("employment_end_date", "employment_start_date"),
-                ),
-                Unique(
-                    "the same employee appears twice for one period",
-                    (digits, "period_month"),
-                    (digits, "period_month"),
-                    later=False,
-                ),
-            ]
-            if has_split:
-                rules.append(
-                    Rule(
-                        "the spell-length columns must add up to Sjuktimmar (within 0,01 h; an empty one counts as 0)",
-                        f"abs(split_difference) > {SPLIT_TOLERANCE_HOURS}",
-                        header="Sjuktimmar dag 1-14/15-59/60-",
-                        value="split_difference",
-                    )
-                )
-            else:
-                spell = staged.header("spell_start_date", "Sjukperiod från")
-                rules += [
-                    Rule(
-                        "sick-leave hours need a spell start date",
-                        "sick_hours > 0 AND period_month IS NOT NULL AND spell_start_date IS NULL",
-                        header=spell,
-                        value="NULL",
-                    ),
-                    Rule(
-                        "spell starts after the period",
-                        "sick_hours > 0 AND period_month IS NOT NULL AND spell_start_date > last_day(period_month)",
-                        header=spell,
-                        value="CAST(spell_start_date AS VARCHAR)",
-                    ),
-                ]
-        split = long_term_split_sql("sick_hours", "spell_start_date", "period_month")
-        born = pnr.birth_date_sql(f"left({digits}, 4)", f"substr({digits}, 5, 4)")
-        derived = {
-            "employment_type_key": "lower(employment_type_text)",
-            digits: pnr.digits_sql("personnummer"),
-        }
-        if has_split:
-            # an empty split cell is loaded as 0 hours, so it counts as 0 here: a row of sick hours whose
-            # three split cells are empty does not add up
-            total = " + ".join(f"coalesce({c}, 0)" for c in SPLIT)
-            derived["split_difference"] = f"sick_hours - ({total})"
+            rules += _row_rules(staged, region, has_split)
         return Plan(
-            derived=derived,
+            derived=_derived(has_split),
             rules=rules,
-            raw={
-                "employee_key": pnr.pseudonymise_sql(
-                    digits, "(SELECT inner_pad FROM _pseudonym)", "(SELECT outer_pad FROM _pseudonym)"
-                ),
-                "employment_type": "CASE employment_type_key "
-                + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in EMPLOYMENT_TYPES.items())
-                + " END",
-                "gender": pnr.gender_sql(digits),
-                "age_band": pnr.age_band_sql(born, "last_day(period_month)"),
-                **({c: f"coalesce({c}, 0.0)" for c in SPLIT} if has_split else dict(zip(SPLIT, split, strict=True))),
-            },
+            raw=_raw(has_split),
             periods=month_code("period_month"),
             measure="sick_hours",
             setup=setup,
-            sensitive={"personnummer", digits},
+            sensitive={"personnummer", DIGITS},
         )
+
+
+#: The personnummer as 12 digits, derived once; the raw layer keeps only its keyed hash.
+DIGITS = "personnummer_digits"
+REQUIRED = (
+    "personnummer",
+    "unit_code",
+    "period_month",
+    "employment_type_text",
+    "employment_start_date",
+    "ordinary_hours",
+    "sick_hours",
+)
+
+
+def _pseudonym_key_table(key: bytes) -> tuple[str, list[bytes]]:
+    """The key's HMAC pads reach DuckDB as bound parameters of a one-row table, never as SQL text."""
+    inner, outer = pnr.hmac_pads(key)
+    return (
+        "CREATE OR REPLACE TEMP TABLE _pseudonym AS SELECT CAST(? AS BLOB) AS inner_pad, CAST(? AS BLOB) AS outer_pad",
+        [inner, outer],
+    )
+
+
+def _row_rules(staged: Staged, region: str, has_split: bool) -> list[AnyRule]:
+    """The rules on each row once the region's organisation is known."""
+    rules: list[AnyRule] = [
+        Rule(
+            "not a valid personnummer (12 digits, valid birth date and check digit)",
+            f"personnummer IS NOT NULL AND NOT {pnr.valid_sql('personnummer')}",
+            ("personnummer",),
+        ),
+        Rule(
+            "employment type must be Månadsavlönad, Timavlönad med schema, Timavlönad utan schema or Uppdragstagare",
+            "employment_type_key IS NOT NULL AND NOT " + in_values("employment_type_key", list(EMPLOYMENT_TYPES)),
+            header=staged.header("employment_type_text", "Anställningsform"),
+            value="employment_type_key",
+        ),
+        Rule(
+            f"unit code is not in region {region}'s organisation extract",
+            f"unit_code IS NOT NULL AND unit_code NOT IN (SELECT unit_code FROM {UNITS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
+            ("unit_code",),
+        ),
+        *[
+            Rule("hours must not be negative", f"{c} < 0", (c,))
+            for c in ("ordinary_hours", "sick_hours", *(SPLIT if has_split else ()))
+        ],
+        Rule(
+            "sick-leave hours must not exceed ordinary hours",
+            "ordinary_hours < sick_hours",
+            ("ordinary_hours", "sick_hours"),
+        ),
+        Rule(
+            "employment end date must not be before its start date",
+            "employment_end_date < employment_start_date",
+            ("employment_end_date", "employment_start_date"),
+        ),
+        Unique(
+            "the same employee appears twice for one period",
+            (DIGITS, "period_month"),
+            (DIGITS, "period_month"),
+            later=False,
+        ),
+    ]
+    return rules + (_split_rules() if has_split else _spell_rules(staged))
+
+
+def _split_rules() -> list[AnyRule]:
+    return [
+        Rule(
+            "the spell-length columns must add up to Sjuktimmar (within 0,01 h; an empty one counts as 0)",
+            f"abs(split_difference) > {SPLIT_TOLERANCE_HOURS}",
+            header="Sjuktimmar dag 1-14/15-59/60-",
+            value="split_difference",
+        )
+    ]
+
+
+def _spell_rules(staged: Staged) -> list[AnyRule]:
+    spell = staged.header("spell_start_date", "Sjukperiod från")
+    return [
+        Rule(
+            "sick-leave hours need a spell start date",
+            "sick_hours > 0 AND period_month IS NOT NULL AND spell_start_date IS NULL",
+            header=spell,
+            value="NULL",
+        ),
+        Rule(
+            "spell starts after the period",
+            "sick_hours > 0 AND period_month IS NOT NULL AND spell_start_date > last_day(period_month)",
+            header=spell,
+            value="CAST(spell_start_date AS VARCHAR)",
+        ),
+    ]
+
+
+def _derived(has_split: bool) -> dict[str, str]:
+    derived = {"employment_type_key": "lower(employment_type_text)", DIGITS: pnr.digits_sql("personnummer")}
+    if has_split:
+        # an empty split cell is loaded as 0 hours, so it counts as 0 here: a row of sick hours whose
+        # three split cells are empty does not add up
+        total = " + ".join(f"coalesce({c}, 0)" for c in SPLIT)
+        derived["split_difference"] = f"sick_hours - ({total})"
+    return derived
+
+
+def _raw(has_split: bool) -> dict[str, str]:
+    """What the raw layer keeps of a row: the hash of the personnummer, never the number, and what
+    may be derived from it before it is dropped (gender and age band)."""
+    split = long_term_split_sql("sick_hours", "spell_start_date", "period_month")
+    born = pnr.birth_date_sql(f"left({DIGITS}, 4)", f"substr({DIGITS}, 5, 4)")
+    return {
+        "employee_key": pnr.pseudonymise_sql(
+            DIGITS, "(SELECT inner_pad FROM _pseudonym)", "(SELECT outer_pad FROM _pseudonym)"
+        ),
+        "employment_type": "CASE employment_type_key "
+        + " ".join(f"WHEN {sql_string(k)} THEN {sql_string(v)}" for k, v in EMPLOYMENT_TYPES.items())
+        + " END",
+        "gender": pnr.gender_sql(DIGITS),
+        "age_band": pnr.age_band_sql(born, "last_day(period_month)"),
+        **({c: f"coalesce({c}, 0.0)" for c in SPLIT} if has_split else dict(zip(SPLIT, split, strict=True))),
+    }
 
 
 def _file_violation(rule: str) -> FileRule:

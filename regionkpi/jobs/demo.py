@@ -175,14 +175,26 @@ def import_pools(settings: Settings) -> None:
 
 
 def run_demo(settings: Settings, echo: Echo) -> int:
-    from publish.query import format_kpi_table, published_kpis
-    from samples import write_sample
-
+    """The main job on the sample, end to end in embedded Airflow, in five numbered steps."""
     started = time.monotonic()
     if not os.environ.get("REGIONKPI_PSEUDONYM_KEY"):
         echo(BANNER)
         os.environ["REGIONKPI_ALLOW_DEV_KEY"] = "1"
     logical_date = dt.datetime.now(dt.UTC).date().isoformat()
+    _prepare(settings, echo)
+    _ingest(settings, logical_date, echo)
+    echo("4/5 airflow dags test build_kpi_marts (dbt build via Cosmos -> GX gate -> publish -> report -> docs)")
+    _dag_tests(settings, ("build_kpi_marts",), logical_date, echo, log_name="dag_build_kpi_marts")
+    echo("5/5 published KPIs (the figures the regions printed in their own reports)")
+    _showcase(settings, echo)
+    _where_to_look(settings, echo)
+    echo(f"Demo finished in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def _prepare(settings: Settings, echo: Echo) -> None:
+    """Steps 1 and 2: the sample into landing/, while Airflow's database and dbt's manifest get ready."""
+    from samples import write_sample
 
     echo(f"1/5 writing sample extracts into {settings.landing_dir}")
     echo("2/5 preparing embedded Airflow (SQLite metadata) and the dbt manifest, meanwhile")
@@ -201,6 +213,10 @@ def run_demo(settings: Settings, echo: Echo) -> int:
         import_pools(settings)
         parsed.result()
 
+
+def _ingest(settings: Settings, logical_date: str, echo: Echo) -> None:
+    """Step 3: the ingest DAGs, what the ledger says of each new delivery, and the Kolada sample."""
+    from ingest.kolada.load import SAMPLE_PATH, load_file
     from ingest.ledger import open_ledger
 
     ledger = open_ledger(settings)
@@ -217,16 +233,16 @@ def run_demo(settings: Settings, echo: Echo) -> int:
         if delivery.status == "quarantined":
             echo(f"  quarantined {delivery.file_name}: {delivery.reason}")
             echo(f"    report: {delivery.stored_path}.report.txt")
-
-    from ingest.kolada.load import SAMPLE_PATH, load_file
-
     loaded = load_file(settings, SAMPLE_PATH)
     echo(f"  Kolada benchmark (illustrative sample values, offline): {loaded.summary()}")
 
-    echo("4/5 airflow dags test build_kpi_marts (dbt build via Cosmos -> GX gate -> publish -> report -> docs)")
-    _dag_tests(settings, ("build_kpi_marts",), logical_date, echo, log_name="dag_build_kpi_marts")
 
-    echo("5/5 published KPIs (the figures the regions printed in their own reports)")
+def _showcase(settings: Settings, echo: Echo) -> None:
+    """Step 5: the published figures beside the ones the regions printed."""
+    import pandas as pd
+
+    from publish.query import format_kpi_table, published_kpis
+
     rows = []
     for region, organisation, indicator, period, window, gender, printed in SHOWCASE:
         frame = published_kpis(
@@ -240,13 +256,14 @@ def run_demo(settings: Settings, echo: Echo) -> int:
         )
         frame = frame[(frame["age_band"] == "all") & (frame["organisation_name"] == organisation)]
         rows.append(frame.assign(printed=printed))
-    import pandas as pd
-
     echo(format_kpi_table(pd.concat(rows, ignore_index=True), extra_columns=(("in the report", "printed"),)))
     echo("")
     echo(_figure_showcase(settings, "finance figure", "published (SEK, ledger sign)", FINANCE_SHOWCASE))
     echo("")
     echo(_figure_showcase(settings, "public-transport figure", "published", RIDERSHIP_SHOWCASE))
+
+
+def _where_to_look(settings: Settings, echo: Echo) -> None:
     current = json.loads((settings.published_dir / "current.json").read_text(encoding="utf-8"))
     gate = json.loads((settings.gx_dir / "last_gate_result.json").read_text(encoding="utf-8"))
     echo("")
@@ -260,8 +277,6 @@ def run_demo(settings: Settings, echo: Echo) -> int:
     echo(f"GX Data Docs       : {gate.get('data_docs_index')}")
     echo(f"Airflow logs       : {settings.warehouse_dir / 'logs'}")
     echo("Try                : .venv/bin/regionkpi show --region 0013 --organisation Regionkontoret --period 2021-04")
-    echo(f"Demo finished in {time.monotonic() - started:.0f} s")
-    return 0
 
 
 def _figure_showcase(settings: Settings, title: str, published: str, showcase: list[tuple]) -> str:
