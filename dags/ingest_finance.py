@@ -1,9 +1,9 @@
 """
 ### ingest_finance
 
-Picks up every new file in `landing/finance_ledger/`, `landing/finance_budget/`,
-`landing/finance_forecast/` and `landing/finance_investments/` (each `<region_id>/`), plus any new
-organisation extract they depend on, and writes the raw layer:
+Picks up every new file of the finance sources, the registry's sources in `ingest/finance/`
+(`landing/<source>/<region_id>/`), plus any new organisation extract they depend on, and writes the
+raw layer:
 
 - **ledger** as the ERP exports it (CSV, `;`, decimal comma, Windows-1252 or UTF-8) or as a **SIE 4**
   file (codepage 437); contracts in `docs/extracts/finance_ledger.md` and `finance_sie4.md`. Large
@@ -26,7 +26,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.jobs.orchestration import DEFAULT_ARGS, FINANCE_SOURCES, INGEST_POOL, RAW_FINANCE, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_FINANCE, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ with DAG(
     @task(outlets=[RAW_FINANCE], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest ledger, budget, forecast and investment files; skip downstream when nothing is new."""
-        from regionkpi.jobs.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_domain
 
-        return ingest_sources(list(FINANCE_SOURCES), log)
+        return ingest_domain("finance", log)
 
     ingest_landing()

@@ -1,8 +1,9 @@
 """
 ### ingest_goals
 
-Picks up every new file in `landing/goal_indicators/`, `landing/goal_targets/`, `landing/goal_structure/`
-and `landing/goal_reported_values/` (each `<region_id>/`), plus any new organisation extract they depend on:
+Picks up every new file of the goal follow-up's sources, the registry's sources in `ingest/goals/`
+(`landing/<source>/<region_id>/`), plus any new organisation extract they depend on. Among them
+(all of them, in the order to deliver them: `docs/onboarding.md`):
 
 - the region's **own indicators** (mätetal: name, unit, decimals, direction, kind, frequency), loaded
   before the files that name them, `docs/extracts/goal_indicators.md`;
@@ -28,7 +29,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.jobs.orchestration import DEFAULT_ARGS, GOAL_SOURCES, INGEST_POOL, RAW_GOALS, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_GOALS, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ with DAG(
     @task(outlets=[RAW_GOALS], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest targets, goal structures and reported values; skip downstream when nothing is new."""
-        from regionkpi.jobs.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_domain
 
-        return ingest_sources(list(GOAL_SOURCES), log)
+        return ingest_domain("goals", log)
 
     ingest_landing()

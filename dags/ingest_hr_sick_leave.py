@@ -38,8 +38,8 @@ with DAG(
     @task(outlets=[RAW_HR], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest organisation and sick-leave files from landing; skip downstream when nothing is new."""
-        from regionkpi.jobs.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_domain
 
-        return ingest_sources(["hr_sick_leave"], log)
+        return ingest_domain("hr", log)
 
     ingest_landing()

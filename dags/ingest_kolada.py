@@ -23,13 +23,13 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, task
 
-from ingest.reference import kolada_kpis
 from regionkpi.jobs.orchestration import DEFAULT_ARGS, RAW_KOLADA, START_DATE, settings
+from regionkpi.seeds import kolada_kpis
 
 log = logging.getLogger(__name__)
 
 #: The Kolada KPIs the warehouse maps (seeds/kolada_kpis.csv: the indicators and the sick-leave age bands).
-DEFAULT_KPIS = kolada_kpis(settings())
+DEFAULT_KPIS = kolada_kpis(settings().dbt_project_dir / "seeds")
 
 with DAG(
     dag_id="ingest_kolada",

@@ -1,9 +1,8 @@
 """
 ### ingest_ridership
 
-Picks up every new file in `landing/gtfs/`, `landing/ridership_boardings/`,
-`landing/ridership_service_trips/`, `landing/ridership_production/` and `landing/population/` (each
-`<region_id>/`) and writes the raw layer:
+Picks up every new file of the public-transport sources, the registry's sources in `ingest/ridership/`
+(`landing/<source>/<region_id>/`), and writes the raw layer:
 
 - **GTFS** static feeds (zip as published; the union of delivered feeds is the reference for lines,
   stops and trips), `docs/extracts/ridership_gtfs.md`;
@@ -32,7 +31,7 @@ import logging
 
 from airflow.sdk import DAG, task
 
-from regionkpi.jobs.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_RIDERSHIP, RIDERSHIP_SOURCES, START_DATE
+from regionkpi.jobs.orchestration import DEFAULT_ARGS, INGEST_POOL, RAW_RIDERSHIP, START_DATE
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +49,8 @@ with DAG(
     @task(outlets=[RAW_RIDERSHIP], pool=INGEST_POOL)
     def ingest_landing() -> dict[str, int]:
         """Ingest GTFS, boardings, service trips, production and population; skip downstream when nothing is new."""
-        from regionkpi.jobs.orchestration import ingest_sources
+        from regionkpi.jobs.orchestration import ingest_domain
 
-        return ingest_sources(list(RIDERSHIP_SOURCES), log)
+        return ingest_domain("ridership", log)
 
     ingest_landing()

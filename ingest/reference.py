@@ -41,9 +41,3 @@ def seed_rows(settings: Settings, seed: str, region_id: str | None = None) -> li
     """Rows of the configured project's ``seeds/<seed>.csv``; with ``region_id``, the region's own rows
     and the default (``*``) rows (:func:`regionkpi.seeds.seed_rows`)."""
     return seeds.seed_rows(settings.dbt_project_dir / "seeds", seed, region_id)
-
-
-def kolada_kpis(settings: Settings) -> list[str]:
-    """The Kolada KPIs the warehouse maps to its indicators (``seeds/kolada_kpis.csv``, the one list):
-    what a Kolada fetch asks for unless told otherwise."""
-    return [row["kolada_kpi_id"] for row in seed_rows(settings, "kolada_kpis")]

@@ -47,3 +47,17 @@ def registry() -> dict[str, Source]:
         GoalActivitySource(),
     ]
     return {source.name: source for source in sources}
+
+
+def domain_sources(domain: str) -> list[str]:
+    """The landing folders of one domain's sources, in dependency order: those whose module lives in
+    ``ingest/<domain>/``. What the domain's ingest DAG reads, so a new source needs no DAG change."""
+    prefix = f"ingest.{domain}."
+    names = [name for name, source in registry().items() if type(source).__module__.startswith(prefix)]
+    if not names:
+        raise ValueError(f"no source in ingest/{domain}/: domains are {sorted(_domains())}")
+    return names
+
+
+def _domains() -> set[str]:
+    return {type(source).__module__.split(".")[1] for source in registry().values()}

@@ -94,3 +94,9 @@ def total(groups: tuple[Group, ...]) -> Group:
 
 def parts(groups: tuple[Group, ...]) -> tuple[Group, ...]:
     return tuple(group for group in groups if not group.is_total)
+
+
+def kolada_kpis(seeds_dir: Path) -> list[str]:
+    """The Kolada KPIs the warehouse maps to its indicators (``seeds/kolada_kpis.csv``, the one list):
+    what a Kolada fetch asks for unless told otherwise."""
+    return [row["kolada_kpi_id"] for row in seed_rows(seeds_dir, "kolada_kpis")]

@@ -179,3 +179,18 @@ def test_regionkpi_dbt_holds_the_writer_lock_while_dbt_runs(tmp_path):
     assert held, "dbt holds the lock while it runs"
     assert first.communicate(timeout=30)[0].strip() == "ran build" and second.stdout.strip() == "ran test"
     assert time.monotonic() - started >= 3.0, "the second dbt waited for the first"
+
+
+def test_every_source_is_read_by_an_ingest_dag():
+    """The ingest DAGs take their sources from the registry by domain: a new source in ingest/<domain>/
+    is picked up without a DAG change, and none is left without a DAG (organisation comes first as
+    what the others depend on)."""
+    from ingest.registry import domain_sources, registry
+
+    sources = registry()
+    read = {name for domain in ("hr", "finance", "ridership", "goals") for name in domain_sources(domain)}
+    needed = {dependency for name in read for dependency in sources[name].depends_on}
+    assert set(sources) == read | needed
+    assert domain_sources("goals")[-1] == "goal_activities" and "organisation" not in read
+    with pytest.raises(ValueError, match="no source in ingest/nowhere/"):
+        domain_sources("nowhere")

@@ -35,8 +35,9 @@ from ingest.kolada.client import (
     PageProgress,
     parse_page,
 )
-from ingest.reference import kolada_kpis, seed_rows
+from ingest.reference import seed_rows
 from regionkpi.fsio import written_atomically
+from regionkpi.seeds import kolada_kpis
 from regionkpi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -166,13 +167,13 @@ def fetch_to_raw(
     client: KoladaClient | None = None,
     progress: Callable[[PageProgress], None] | None = None,
 ) -> KoladaLoad:
-    """Fetch ``kpis`` (default: :func:`ingest.reference.kolada_kpis`) for ``municipalities`` (default: the whole
+    """Fetch ``kpis`` (default: :func:`regionkpi.seeds.kolada_kpis`) for ``municipalities`` (default: the whole
     country and every region of the regions seed) and ``years`` (default: all) from Kolada into the
     raw layer, as one fetch.
 
     The file is written only when the whole fetch succeeded: a failure on page 7 leaves nothing.
     """
-    kpis = list(kpis) if kpis else kolada_kpis(settings)
+    kpis = list(kpis) if kpis else kolada_kpis(settings.dbt_project_dir / "seeds")
     municipalities = list(municipalities) if municipalities else default_municipalities(settings)
     fetched_at = _utc_now()
     owned = client is None

@@ -49,30 +49,11 @@ def _asset(name: str, relative: str) -> Asset:
 
 #: Updated when an ingest run loaded new rows into the raw layer for HR (sick leave or organisation).
 RAW_HR = _asset("raw_hr", "raw/hr_sick_leave")
-#: The landing folders the finance ingest DAG reads.
-FINANCE_SOURCES = ("finance_ledger", "finance_budget", "finance_forecast", "finance_investments")
 #: Updated when an ingest run loaded new finance rows (ledger, budget, forecast or investments).
 RAW_FINANCE = _asset("raw_finance", "raw/finance_ledger")
-#: The landing folders the ridership ingest DAG reads (GTFS first: the boardings contract checks against it).
-RIDERSHIP_SOURCES = (
-    "gtfs",
-    "ridership_boardings",
-    "ridership_service_trips",
-    "ridership_production",
-    "population",
-)
 #: Updated when an ingest run loaded new public-transport rows (boardings, service trips, production,
 #: GTFS reference data or population).
 RAW_RIDERSHIP = _asset("raw_ridership", "raw/ridership_boardings")
-#: The landing folders the goal follow-up ingest DAG reads.
-GOAL_SOURCES = (
-    "goal_settings",
-    "goal_indicators",
-    "goal_structure",
-    "goal_targets",
-    "goal_reported_values",
-    "goal_activities",
-)
 #: Updated when an ingest run loaded new targets, goal structures or reported values.
 RAW_GOALS = _asset("raw_goals", "raw/goal_targets")
 #: Updated when a Kolada fetch (DAG ingest_kolada) wrote new benchmark values (raw/kolada_values).
@@ -85,17 +66,19 @@ def settings() -> Settings:
     return load_settings()
 
 
-def ingest_sources(sources: list[str], log: logging.Logger) -> dict[str, int]:
-    """The body of an ingest DAG's task: ingest ``sources`` (and what they depend on) from landing.
+def ingest_domain(domain: str, log: logging.Logger) -> dict[str, int]:
+    """The body of an ingest DAG's task: ingest the sources of ``domain`` (the registry's sources whose
+    package is ``ingest/<domain>/``, :func:`ingest.registry.domain_sources`) and what they depend on.
 
     Returns the counts per status; raises ``AirflowSkipException`` when nothing new was loaded, so
     the task's asset is not updated and nothing downstream runs.
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
+    from ingest.registry import domain_sources
     from regionkpi.jobs import pipeline
 
-    report = pipeline.ingest(settings(), sources=sources, echo=log.info)
+    report = pipeline.ingest(settings(), sources=domain_sources(domain), echo=log.info)
     counts = {status: report.count(status) for status in ("loaded", "quarantined", "duplicate")}
     if counts["quarantined"]:
         log.warning("%d file(s) quarantined: see quarantine/*/*.report.txt", counts["quarantined"])
