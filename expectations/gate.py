@@ -99,30 +99,8 @@ COLUMNS = (
     "breakdown_id",
     "breakdown_name",
 )
-ALLOWED_VALUES: dict[str, list[str]] = {
-    "organisation_level": ["region", "board", "administration", "department", "unit"],
-    "window": ["month", "ytd", "r12", "year", "forecast_year"],
-    "gender": [group.code for group in seeds.genders()],
-    "age_band": [group.code for group in seeds.age_bands()],
-    "direction": ["higher_is_better", "lower_is_better", "target_band", "not_applicable"],
-    "domain": ["hr", "finance", "ridership", "goals"],
-    "breakdown": [
-        "total",
-        "account_group",
-        "report_section",
-        "report_line",
-        "uppdrag",
-        "resultatenhet",
-        "investment_project",
-        "traffic_area",
-        "service_kind",
-        "service_trip_type",
-    ],
-    "suppression_reason": [
-        "primary: 10 or fewer employees",
-        "secondary: protects a suppressed cell",
-    ],
-}
+#: The code lists the gate checks beside the contract's own: the statutory groups, owned by their seeds.
+SEED_GROUPS = {"gender": seeds.genders, "age_band": seeds.age_bands}
 
 SUITE_GRAIN = f"{TABLE}__grain"
 SUITE_RATIOS = f"{TABLE}__ratios"
@@ -328,6 +306,30 @@ class GateInputs:
     ridership: dict[str, pd.DataFrame]
 
 
+def contract_values(settings: Settings, model: str = TABLE) -> dict[str, list[str]]:
+    """The code lists of ``model``'s published contract: its columns' ``accepted_values`` tests in the
+    dbt YAML (the one owner: the gate reads them instead of keeping a copy), and the gender and age-band
+    codes of their seeds (:data:`SEED_GROUPS`)."""
+    values: dict[str, list[str]] = {}
+    for path in sorted((settings.dbt_project_dir / "models").rglob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            document = yaml.safe_load(handle) or {}
+        for node in document.get("models") or []:
+            if node.get("name") != model:
+                continue
+            for column in node.get("columns") or []:
+                for test in [*(column.get("data_tests") or []), *(column.get("tests") or [])]:
+                    if isinstance(test, dict) and "accepted_values" in test:
+                        accepted = test["accepted_values"]
+                        listed = (accepted.get("arguments") or {}).get("values", accepted.get("values"))
+                        values[column["name"]] = [str(value) for value in listed]
+    if not values:
+        raise GateError(
+            f"no accepted_values for {model} in {settings.dbt_project_dir / 'models'}: is the model's YAML there?"
+        )
+    return {**values, **{column: [group.code for group in groups()] for column, groups in SEED_GROUPS.items()}}
+
+
 def seed_units(settings: Settings) -> list[str]:
     """Every unit an indicator may have: the ids of ``seeds/units.csv``, the one list of them."""
     from ingest.reference import seed_rows
@@ -459,8 +461,9 @@ def _meta(rule_id: str, rule: str) -> dict[str, Any]:
     return {"meta": {"rule_id": rule_id, "rule": rule}, "notes": rule}
 
 
-def grain_expectations(units: Sequence[str]) -> list[Expectation]:
-    """The grain, the keys and the code lists; ``units`` are the units of seeds/units.csv (:func:`seed_units`)."""
+def grain_expectations(units: Sequence[str], allowed: Mapping[str, Sequence[str]]) -> list[Expectation]:
+    """The grain, the keys and the code lists: ``allowed`` are the contract's (:func:`contract_values`),
+    ``units`` the units of seeds/units.csv (:func:`seed_units`)."""
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
@@ -480,7 +483,7 @@ def grain_expectations(units: Sequence[str]) -> list[Expectation]:
         expectations.append(
             gxe.ExpectColumnValuesToNotBeNull(column=column, **_meta("keys_are_filled", f"{column} is always filled"))
         )
-    for column, values in {**ALLOWED_VALUES, "unit": list(units)}.items():
+    for column, values in {**allowed, "unit": list(units)}.items():
         expectations.append(
             gxe.ExpectColumnValuesToBeInSet(
                 column=column,
@@ -722,7 +725,7 @@ def validate_marts(settings: Settings, run_id: str, *, tolerances_path: Path | N
     table = with_derived_columns(hr)
     rules = tolerances["additivity"]
     plan: list[tuple[str, pd.DataFrame, list[Expectation], Sequence[str], str]] = [
-        (SUITE_GRAIN, df, grain_expectations(seed_units(settings)), GRAIN, TABLE),
+        (SUITE_GRAIN, df, grain_expectations(seed_units(settings), contract_values(settings)), GRAIN, TABLE),
         (SUITE_RATIOS, table, ratio_expectations(tolerances), GRAIN, TABLE),
         (SUITE_SUPPRESSION, table, suppression_expectations(), GRAIN, TABLE),
         (

@@ -7,6 +7,7 @@ good table is consistent by construction and each bad case breaks exactly one th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import sqlite3
@@ -535,3 +536,28 @@ def test_validated_mart_is_published(tmp_path: Path) -> None:
     men = published_kpis(settings, organisation="U1", gender="M", indicator="sick_leave_rate")
     assert list(men["is_suppressed"]) == [True, True]
     assert all(" .. " in line for line in format_kpi_table(men).splitlines()[2:])
+
+
+def test_the_code_lists_come_from_the_contract_and_the_seeds(tmp_path):
+    """The gate keeps no copy of the published contract's code lists: it reads the accepted_values of
+    the model's YAML, wherever the YAML lives, and the gender and age-band codes of their seeds."""
+    from expectations.gate import GateError, contract_values
+    from regionkpi import seeds
+
+    values = contract_values(load_settings())
+    assert values["window"] == ["month", "ytd", "r12", "year", "forecast_year"]
+    assert values["age_band"] == [group.code for group in seeds.age_bands()] == ["all", "-29", "30-49", "50-"]
+    assert values["gender"] == ["T", "K", "M"] and "total" in values["breakdown"]
+
+    moved = tmp_path / "project" / "models" / "somewhere" / "else"
+    moved.mkdir(parents=True)
+    (moved / "_else__models.yml").write_text(
+        "version: 2\nmodels:\n  - name: kpi_indicator_values\n    columns:\n      - name: window\n"
+        "        data_tests:\n          - accepted_values:\n              arguments:\n"
+        "                values: [month, quarter]\n",
+        encoding="utf-8",
+    )
+    elsewhere = dataclasses.replace(load_settings(), dbt_project_dir=tmp_path / "project")
+    assert contract_values(elsewhere)["window"] == ["month", "quarter"]
+    with pytest.raises(GateError, match="no accepted_values for fct_nowhere"):
+        contract_values(elsewhere, "fct_nowhere")
