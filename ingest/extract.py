@@ -575,6 +575,44 @@ def stage_csv(
     is read from a copy with LF line ends, written in ``scratch_dir`` (default: the system's temporary
     folder) and removed after reading.
     """
+    header_row, positions, headers, ignored = _checked_header(path, encoding, fields, one_of)
+    width = len(header_row)
+    stage = _staging_sql(width, positions, fields, duckdb_encoding(facts, encoding))
+    connection.execute("SET preserve_insertion_order = true")
+    _run_staging(connection, stage, path, facts, scratch_dir)
+    read = connection.execute("SELECT count(*) FROM staged").fetchone()[0]
+    rejected = _rejects(connection, width)
+    lines = _line_numbering(connection, path, encoding, facts, read, rejected)
+    where = " WHERE NOT staged._blank" if skip_empty_rows else ""
+    connection.execute(f"CREATE OR REPLACE TEMP VIEW rows AS {lines}{where}")
+
+    staged = Staged(headers, ignored, [], {}, 0)
+    staged.violations += [v for v in rejected.violations]
+    staged.counts["the row can be read as CSV"] = len(rejected.lines)
+    cast_rules = _cast_rules(fields, positions, facts)
+    cast = check_rules(connection, cast_rules, headers)
+    if value_in_rule:
+        cast.violations = [
+            Violation(f"'{v.value}' {v.rule}", v.line, v.column, v.value) if v.line is not None else v
+            for v in cast.violations
+        ]
+    staged.violations += cast.violations
+    staged.counts.update(cast.counts)
+    staged.rows = connection.execute("SELECT count(*) FROM rows").fetchone()[0]
+    # a file cut off in transfer ends inside its last line (which DuckDB may also have rejected); not
+    # said of a header alone: no row can be lost, the file is empty
+    cut = facts is not None and not facts.ends_with_line_end and bool(staged.rows or rejected.lines)
+    staged.counts["the file ends with a line end"] = int(cut)
+    if cut:
+        staged.violations.append(Violation(INCOMPLETE_LAST_LINE_RULE, line=facts.content_lines))
+    return staged
+
+
+def _checked_header(
+    path: Path, encoding: str, fields: Sequence[Field], one_of: Sequence[Sequence[Sequence[str]]]
+) -> tuple[list[str], dict[str, int], dict[str, str], list[str]]:
+    """(the header row, each present field's position, the headers as delivered, the ignored columns);
+    raises :class:`HeaderProblem` when the header breaks the contract."""
     try:
         header_row = read_header(path, encoding)
     except _BadHeader as error:
@@ -590,8 +628,12 @@ def stage_csv(
     positions, headers, ignored, violations = match_header(header_row, fields, one_of)
     if violations:
         raise HeaderProblem(violations, headers, ignored)
+    return header_row, positions, headers, ignored
 
-    width = len(header_row)
+
+def _staging_sql(width: int, positions: dict[str, int], fields: Sequence[Field], encoding: str) -> str:
+    """The statement creating table ``staged``: every cell read as text, each field typed by its kind,
+    ``_bad_<name>`` where a cell breaks its kind, and ``_blank`` for a row of empty cells."""
     names = [f"c{i}" for i in range(width)]
     columns = "{" + ", ".join(f"{sql_string(n)}: 'VARCHAR'" for n in names) + "}"
     selects: list[str] = []
@@ -615,16 +657,21 @@ def stage_csv(
     texts = ", ".join(f"{trimmed(f'c{i}')} AS _t{i}" for i in sorted(wanted))
     keep = [_ident(f.name) for f in fields] + ["_blank"]
     source = (
-        f"read_csv(?, encoding = {sql_string(duckdb_encoding(facts, encoding))}, delim = ';', quote = '\"', "
+        f"read_csv(?, encoding = {sql_string(encoding)}, delim = ';', quote = '\"', "
         f"escape = '\"', header = true, auto_detect = false, columns = {columns}, strict_mode = true, "
         f"null_padding = false, store_rejects = true, rejects_table = 'rk_reject_errors', "
         f"rejects_scan = 'rk_reject_scans', rejects_limit = {MAX_REJECTS})"
     )
-    connection.execute("SET preserve_insertion_order = true")
     stage = (
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join([*keep, *bad])} "  # noqa: S608 - code-owned SQL; file values are bound parameters
         f"FROM (SELECT {', '.join(dict.fromkeys(selects))} FROM (SELECT *, {texts} FROM {source}))"
     )
+    return stage
+
+
+def _run_staging(
+    connection: duckdb.DuckDBPyConnection, stage: str, path: Path, facts: FileFacts | None, scratch_dir: Path | None
+) -> None:
     try:
         connection.execute(stage, [str(path)])
     except Exception as error:  # DuckDB's reader takes one line end per file
@@ -637,15 +684,10 @@ def stage_csv(
             connection.execute(stage, [str(copy)])
         finally:
             copy.unlink(missing_ok=True)
-    read = connection.execute("SELECT count(*) FROM staged").fetchone()[0]
-    rejected = _rejects(connection, width)
-    lines = _line_numbering(connection, path, encoding, facts, read, rejected)
-    where = " WHERE NOT staged._blank" if skip_empty_rows else ""
-    connection.execute(f"CREATE OR REPLACE TEMP VIEW rows AS {lines}{where}")
 
-    staged = Staged(headers, ignored, [], {}, 0)
-    staged.violations += [v for v in rejected.violations]
-    staged.counts["the row can be read as CSV"] = len(rejected.lines)
+
+def _cast_rules(fields: Sequence[Field], positions: dict[str, int], facts: FileFacts | None) -> list[Rule]:
+    """The rules on the cells as read: each kind, the size of a number, and no control bytes in text."""
     cast_rules = [
         Rule(f.cast_rule, f"_bad_{f.name} IS NOT NULL", (f.name,), value=f"_bad_{f.name}", sensitive=f.sensitive)
         for f in fields
@@ -673,22 +715,7 @@ def stage_csv(
             for f in fields
             if f.kind == "text" and f.name in positions
         ]
-    cast = check_rules(connection, cast_rules, headers)
-    if value_in_rule:
-        cast.violations = [
-            Violation(f"'{v.value}' {v.rule}", v.line, v.column, v.value) if v.line is not None else v
-            for v in cast.violations
-        ]
-    staged.violations += cast.violations
-    staged.counts.update(cast.counts)
-    staged.rows = connection.execute("SELECT count(*) FROM rows").fetchone()[0]
-    # a file cut off in transfer ends inside its last line (which DuckDB may also have rejected); not
-    # said of a header alone: no row can be lost, the file is empty
-    cut = facts is not None and not facts.ends_with_line_end and bool(staged.rows or rejected.lines)
-    staged.counts["the file ends with a line end"] = int(cut)
-    if cut:
-        staged.violations.append(Violation(INCOMPLETE_LAST_LINE_RULE, line=facts.content_lines))
-    return staged
+    return cast_rules
 
 
 @dataclass
