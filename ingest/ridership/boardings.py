@@ -20,7 +20,7 @@ from __future__ import annotations
 from ingest.contract import ContractViolation, Violation
 from ingest.extract import Field, Rule, Staged, Unique, read_header, sql_string
 from ingest.reference import seed_rows
-from ingest.ridership.common import PERIOD_COLUMNS, delivery_period, period_raw
+from ingest.ridership.common import PERIOD_COLUMNS, DeliveryPeriod, delivery_period, period_raw
 from ingest.ridership.gtfs import GTFS_LINES, GTFS_STOPS, GTFS_TRIPS, gtfs_reference_tables
 from ingest.sources import CsvSource, Delivered, Plan, RawColumn, in_values
 
@@ -115,106 +115,8 @@ class BoardingSource(CsvSource):
             derived["boardings"] = "1"
             traffic_day = f"CAST(validated_at - INTERVAL {DAY_CHANGE_HOURS} HOUR AS DATE)"
             derived["service_date"] = f"coalesce(service_date, {traffic_day})"
-        start, end = period.start.isoformat(), period.end.isoformat()
-        rules: list[Rule | Unique] = [
-            Rule("Källa is required", "count_source IS NULL", ("count_source",)),
-            Rule(
-                "Källa must be validation, counter or estimate (validering, räknare, skattning)",
-                "count_source IS NOT NULL AND count_source_id IS NULL",
-                header="Källa",
-                value="count_source",
-            ),
-            Rule(
-                "a row needs its traffic day (Trafikdag, or Tidpunkt)",
-                "service_date IS NULL",
-                header=staged.header("service_date", "Tidpunkt"),
-            ),
-            Rule(
-                f"the traffic day is outside the delivery's period {period.label} (from the file name)",
-                f"service_date < DATE '{start}' OR service_date > DATE '{end}'",
-                header="Trafikdag, Tidpunkt",
-                value=f"'traffic day ' || strftime(service_date, '%Y-%m-%d') || ' is not in {period.label}'",
-            ),
-            Rule(
-                "a row needs a Linje or a Tur (whose line GTFS knows)",
-                "line IS NULL AND trip_id IS NULL",
-                header="Linje, Tur",
-                value="'(empty)'",
-            ),
-            Rule(
-                "Linje is not a line (route_short_name) of the region's GTFS feeds",
-                f"line IS NOT NULL AND line NOT IN (SELECT line FROM {GTFS_LINES})",  # noqa: S608 - code-owned SQL; file values are bound parameters
-                header="Linje",
-                value="line",
-            ),
-            Rule(
-                "Hållplats is not a stop_id of the region's GTFS feeds",
-                f"stop_id IS NOT NULL AND stop_id NOT IN (SELECT stop_id FROM {GTFS_STOPS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
-                header="Hållplats",
-                value="stop_id",
-            ),
-            Rule(
-                "Tur is not a trip_id of the region's GTFS feeds",
-                f"trip_id IS NOT NULL AND trip_id NOT IN (SELECT trip_id FROM {GTFS_TRIPS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
-                header="Tur",
-                value="trip_id",
-            ),
-            Rule(
-                "Tur runs on another line than Linje (GTFS trips.txt)",
-                f"line IS NOT NULL AND EXISTS (SELECT 1 FROM {GTFS_TRIPS} t WHERE t.trip_id = checked.trip_id "  # noqa: S608 - code-owned SQL; file values are bound parameters
-                "AND t.line IS NOT NULL AND t.line <> checked.line)",
-                header="Tur, Linje",
-                value=f"'Tur ' || trip_id || ' runs on line ' || (SELECT t.line FROM {GTFS_TRIPS} t "  # noqa: S608 - code-owned SQL; file values are bound parameters
-                "WHERE t.trip_id = checked.trip_id) || ', not ' || line",
-            ),
-            Rule(
-                "Biljettprodukt is not a product_code of seeds/ticket_products.csv for the region",
-                f"product IS NOT NULL AND NOT {in_values('product', products)}",
-                header="Biljettprodukt",
-                value="product",
-            ),
-            Unique(
-                "Transaktion appears more than once in the delivery",
-                ("transaction_id",),
-                header="Transaktion",
-                value="transaction_id",
-            ),
-        ]
-        if layout == "validation":
-            rules += [
-                Rule("Tidpunkt is required", "validated_at IS NULL", ("validated_at",)),
-                Rule("Linje is required", "line IS NULL", ("line",)),
-                Rule("Hållplats is required", "stop_id IS NULL", ("stop_id",)),
-                Rule("Biljettprodukt is required", "product IS NULL", ("product",)),
-                Rule(
-                    "Källa must be validering (validation) in a validation file: each of its rows is one validation",
-                    "count_source_id IS NOT NULL AND count_source_id <> 'validation'",
-                    header="Källa",
-                    value="count_source",
-                ),
-                Rule(
-                    f"Tidpunkt is outside its traffic day (00:00 to {MAX_HOURS_AFTER_MIDNIGHT - 24:02d}:00 "
-                    "the next morning)",
-                    "validated_at < CAST(service_date AS TIMESTAMP) "
-                    "OR validated_at >= CAST(service_date AS TIMESTAMP) "
-                    f"+ INTERVAL {MAX_HOURS_AFTER_MIDNIGHT} HOUR",
-                    header="Tidpunkt",
-                    value="strftime(validated_at, '%Y-%m-%d %H:%M:%S')",
-                ),
-            ]
-        else:
-            rules += [
-                Rule("Påstigande is required", "boardings IS NULL", ("boardings",)),
-                Rule("Påstigande is a count: never negative", "boardings < 0", ("boardings",)),
-                Rule("Avstigande is a count: never negative", "alightings < 0", ("alightings",)),
-                Unique(
-                    "a traffic day, line, trip, stop and product is counted twice in the delivery",
-                    ("service_date", "line", "trip_id", "stop_id", "product"),
-                    header="Trafikdag, Linje, Tur, Hållplats, Biljettprodukt",
-                    value="'repeated'",
-                    skip_missing=False,
-                ),
-            ]
+        rules = _rules(staged, period, products)
+        rules += _validation_rules() if layout == "validation" else _count_rules()
         return Plan(
             rules=rules,
             derived=derived,
@@ -224,6 +126,117 @@ class BoardingSource(CsvSource):
             allowed_periods=period.months,
             setup=setup,
         )
+
+
+def _rules(staged: Staged, period: DeliveryPeriod, products: list[str]) -> list[Rule | Unique]:
+    """The rules of both layouts: the source, the traffic day in the delivery's period, and the line,
+    stop, trip and product known to the region's GTFS feeds and ticket products."""
+    start, end = period.start.isoformat(), period.end.isoformat()
+    rules: list[Rule | Unique] = [
+        Rule("Källa is required", "count_source IS NULL", ("count_source",)),
+        Rule(
+            "Källa must be validation, counter or estimate (validering, räknare, skattning)",
+            "count_source IS NOT NULL AND count_source_id IS NULL",
+            header="Källa",
+            value="count_source",
+        ),
+        Rule(
+            "a row needs its traffic day (Trafikdag, or Tidpunkt)",
+            "service_date IS NULL",
+            header=staged.header("service_date", "Tidpunkt"),
+        ),
+        Rule(
+            f"the traffic day is outside the delivery's period {period.label} (from the file name)",
+            f"service_date < DATE '{start}' OR service_date > DATE '{end}'",
+            header="Trafikdag, Tidpunkt",
+            value=f"'traffic day ' || strftime(service_date, '%Y-%m-%d') || ' is not in {period.label}'",
+        ),
+        Rule(
+            "a row needs a Linje or a Tur (whose line GTFS knows)",
+            "line IS NULL AND trip_id IS NULL",
+            header="Linje, Tur",
+            value="'(empty)'",
+        ),
+        Rule(
+            "Linje is not a line (route_short_name) of the region's GTFS feeds",
+            f"line IS NOT NULL AND line NOT IN (SELECT line FROM {GTFS_LINES})",  # noqa: S608 - code-owned SQL; file values are bound parameters
+            header="Linje",
+            value="line",
+        ),
+        Rule(
+            "Hållplats is not a stop_id of the region's GTFS feeds",
+            f"stop_id IS NOT NULL AND stop_id NOT IN (SELECT stop_id FROM {GTFS_STOPS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
+            header="Hållplats",
+            value="stop_id",
+        ),
+        Rule(
+            "Tur is not a trip_id of the region's GTFS feeds",
+            f"trip_id IS NOT NULL AND trip_id NOT IN (SELECT trip_id FROM {GTFS_TRIPS})",  # noqa: S608 - code-owned SQL; file values are bound parameters
+            header="Tur",
+            value="trip_id",
+        ),
+        Rule(
+            "Tur runs on another line than Linje (GTFS trips.txt)",
+            f"line IS NOT NULL AND EXISTS (SELECT 1 FROM {GTFS_TRIPS} t WHERE t.trip_id = checked.trip_id "  # noqa: S608 - code-owned SQL; file values are bound parameters
+            "AND t.line IS NOT NULL AND t.line <> checked.line)",
+            header="Tur, Linje",
+            value=f"'Tur ' || trip_id || ' runs on line ' || (SELECT t.line FROM {GTFS_TRIPS} t "  # noqa: S608 - code-owned SQL; file values are bound parameters
+            "WHERE t.trip_id = checked.trip_id) || ', not ' || line",
+        ),
+        Rule(
+            "Biljettprodukt is not a product_code of seeds/ticket_products.csv for the region",
+            f"product IS NOT NULL AND NOT {in_values('product', products)}",
+            header="Biljettprodukt",
+            value="product",
+        ),
+        Unique(
+            "Transaktion appears more than once in the delivery",
+            ("transaction_id",),
+            header="Transaktion",
+            value="transaction_id",
+        ),
+    ]
+    return rules
+
+
+def _validation_rules() -> list[Rule | Unique]:
+    """A validation file: one row per validation, each with its time, line, stop and product."""
+    return [
+        Rule("Tidpunkt is required", "validated_at IS NULL", ("validated_at",)),
+        Rule("Linje is required", "line IS NULL", ("line",)),
+        Rule("Hållplats is required", "stop_id IS NULL", ("stop_id",)),
+        Rule("Biljettprodukt is required", "product IS NULL", ("product",)),
+        Rule(
+            "Källa must be validering (validation) in a validation file: each of its rows is one validation",
+            "count_source_id IS NOT NULL AND count_source_id <> 'validation'",
+            header="Källa",
+            value="count_source",
+        ),
+        Rule(
+            f"Tidpunkt is outside its traffic day (00:00 to {MAX_HOURS_AFTER_MIDNIGHT - 24:02d}:00 the next morning)",
+            "validated_at < CAST(service_date AS TIMESTAMP) "
+            "OR validated_at >= CAST(service_date AS TIMESTAMP) "
+            f"+ INTERVAL {MAX_HOURS_AFTER_MIDNIGHT} HOUR",
+            header="Tidpunkt",
+            value="strftime(validated_at, '%Y-%m-%d %H:%M:%S')",
+        ),
+    ]
+
+
+def _count_rules() -> list[Rule | Unique]:
+    """A count file: counts per traffic day, line, trip, stop and product, each once."""
+    return [
+        Rule("Påstigande is required", "boardings IS NULL", ("boardings",)),
+        Rule("Påstigande is a count: never negative", "boardings < 0", ("boardings",)),
+        Rule("Avstigande is a count: never negative", "alightings < 0", ("alightings",)),
+        Unique(
+            "a traffic day, line, trip, stop and product is counted twice in the delivery",
+            ("service_date", "line", "trip_id", "stop_id", "product"),
+            header="Trafikdag, Linje, Tur, Hållplats, Biljettprodukt",
+            value="'repeated'",
+            skip_missing=False,
+        ),
+    ]
 
 
 def _columns_of(header: list[str]) -> set[str]:
