@@ -4,6 +4,13 @@
     month (a DATE) and returns a SQL expression.
 -#}
 
+{#- The warehouse's calendar: one row per month (`period_month`, its first day) from 2015-01 to 2035-12.
+    dim_period publishes it; the organisation tree is resolved for the same months. -#}
+{% macro calendar_months() -%}
+    select cast(month_start as date) as period_month
+    from generate_series(date '2015-01-01', date '2035-12-01', interval 1 month) as months (month_start)
+{%- endmacro %}
+
 {% macro month_end(month_start) -%}
     last_day({{ month_start }})
 {%- endmacro %}

@@ -5,8 +5,8 @@ select
     earlier.unit_code,
     earlier.valid_from as earlier_valid_from,
     later.valid_from as later_valid_from
-from {{ ref('stg_hr__organisation_units') }} as earlier
-inner join {{ ref('stg_hr__organisation_units') }} as later
+from {{ ref('stg_organisation__units') }} as earlier
+inner join {{ ref('stg_organisation__units') }} as later
     on later.region_id = earlier.region_id
     and later.unit_code = earlier.unit_code
     and later.valid_from > earlier.valid_from

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from regionkpi.jobs import pipeline
 from regionkpi.jobs.pipeline import Echo, StepFailed
-from regionkpi.settings import Settings
+from regionkpi.settings import REPO_ROOT, Settings
 
 #: Figures the regions printed in their own reports (shared/domain/published_figures.csv, domain hr).
 SHOWCASE = [
@@ -90,7 +90,7 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         **os.environ,
         **settings.dbt_env(),
         "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(Path(__file__).resolve().parents[1] / "dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
@@ -166,7 +166,7 @@ def _dag_tests(settings: Settings, dag_ids: tuple[str, ...], logical_date: str, 
 
 #: The Airflow pools the DAGs use (regionkpi.jobs.orchestration): one dbt writer, a few ingests at once.
 #: The same file is imported by the deployment's airflow-init (docs/deployment.md).
-POOLS_FILE = Path(__file__).resolve().parents[1] / "deploy" / "pools.json"
+POOLS_FILE = REPO_ROOT / "deploy" / "pools.json"
 
 
 def import_pools(settings: Settings) -> None:

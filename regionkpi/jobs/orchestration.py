@@ -16,7 +16,7 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-from regionkpi.settings import Settings, load_settings
+from regionkpi.settings import REPO_ROOT, Settings, load_settings
 
 OWNER = "regionkpi"
 
@@ -222,4 +222,4 @@ def summary_json(data: dict[str, Any]) -> str:
 
 
 def repo_dags_folder() -> Path:
-    return Path(__file__).resolve().parents[1] / "dags"
+    return REPO_ROOT / "dags"

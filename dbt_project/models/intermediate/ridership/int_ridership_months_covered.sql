@@ -7,13 +7,13 @@ with
 periods as (
 
     select distinct 'boardings' as family, region_id, period_start, period_end
-    from {{ source('ridership', 'ridership_boardings') }}
+    from {{ ref('stg_ridership__boardings') }}
     union all
     select distinct 'service_trips', region_id, period_start, period_end
-    from {{ source('ridership', 'ridership_service_trips') }}
+    from {{ ref('stg_ridership__service_trip_periods') }}
     union all
     select distinct 'production', region_id, period_start, period_end
-    from {{ source('ridership', 'ridership_production') }}
+    from {{ ref('stg_ridership__production_periods') }}
 
 ),
 

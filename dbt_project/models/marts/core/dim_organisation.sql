@@ -5,7 +5,7 @@ with
 
 organisation_units as (
 
-    select * from {{ ref('stg_hr__organisation_units') }}
+    select * from {{ ref('stg_organisation__units') }}
 
 ),
 

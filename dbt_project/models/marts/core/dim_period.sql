@@ -1,11 +1,11 @@
--- One row per calendar month from 2015-01 to 2035-12: the base grain of every period, with the
--- attributes that derive year-to-date (ack), rolling 12 months (R12), tertial and delår from it.
+-- One row per calendar month from 2015-01 to 2035-12 (macro calendar_months): the base grain of every
+-- period, with the attributes that derive year-to-date (ack), rolling 12 months (R12), tertial and delår
+-- from it.
 with
 
 months as (
 
-    select cast(month_start as date) as period_month
-    from generate_series(date '2015-01-01', date '2035-12-01', interval 1 month) as months (month_start)
+    {{ calendar_months() }}
 
 )
 

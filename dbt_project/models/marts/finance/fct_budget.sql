@@ -10,12 +10,6 @@ budget as (
     from {{ ref('stg_finance__budget_rows') }}
     group by all
 
-),
-
-classified as (
-
-    select * from {{ ref('int_finance_code_strings_classified') }}
-
 )
 
 select
@@ -29,16 +23,7 @@ select
     cast(budget.verksamhet as varchar) as verksamhet,
     cast(budget.aktivitet as varchar) as aktivitet,
     cast(budget.projekt as varchar) as projekt,
-    cast(classified.account_group as varchar) as account_group,
-    cast(classified.report_line_id as varchar) as report_line_id,
-    cast(classified.report_line_name as varchar) as report_line_name,
-    cast(classified.report_section as varchar) as report_section,
-    cast(classified.in_result as boolean) as in_result,
-    cast(classified.in_net_cost as boolean) as in_net_cost,
+    {{ classification_columns() }},
     cast(budget.amount as decimal(18, 2)) as amount
 from budget
-left join classified
-    on classified.region_id = budget.region_id
-    and classified.konto is not distinct from budget.konto
-    and classified.verksamhet is not distinct from budget.verksamhet
-    and classified.given_report_line_id is not distinct from budget.report_line_id
+{{ classification_join('budget', 'budget.report_line_id') }}

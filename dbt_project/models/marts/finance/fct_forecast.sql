@@ -10,12 +10,6 @@ forecast as (
     from {{ ref('stg_finance__forecast_rows') }}
     group by all
 
-),
-
-classified as (
-
-    select * from {{ ref('int_finance_code_strings_classified') }}
-
 )
 
 select
@@ -30,16 +24,7 @@ select
     cast(forecast.verksamhet as varchar) as verksamhet,
     cast(forecast.aktivitet as varchar) as aktivitet,
     cast(forecast.projekt as varchar) as projekt,
-    cast(classified.account_group as varchar) as account_group,
-    cast(classified.report_line_id as varchar) as report_line_id,
-    cast(classified.report_line_name as varchar) as report_line_name,
-    cast(classified.report_section as varchar) as report_section,
-    cast(classified.in_result as boolean) as in_result,
-    cast(classified.in_net_cost as boolean) as in_net_cost,
+    {{ classification_columns() }},
     cast(forecast.amount as decimal(18, 2)) as amount
 from forecast
-left join classified
-    on classified.region_id = forecast.region_id
-    and classified.konto is not distinct from forecast.konto
-    and classified.verksamhet is not distinct from forecast.verksamhet
-    and classified.given_report_line_id is not distinct from forecast.report_line_id
+{{ classification_join('forecast', 'forecast.report_line_id') }}

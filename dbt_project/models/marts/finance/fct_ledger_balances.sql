@@ -10,13 +10,6 @@ postings as (
 
 ),
 
-classified as (
-
-    select * from {{ ref('int_finance_code_strings_classified') }}
-    where given_report_line_id is null
-
-),
-
 internal_counterparties as (
 
     select * from {{ ref('internal_counterparties') }}
@@ -60,17 +53,9 @@ select
             and {{ code_in_range('balances.motpart', 'internal_counterparties.motpart_from',
                 'internal_counterparties.motpart_to') }}
     ) as boolean) as is_internal,
-    cast(classified.account_group as varchar) as account_group,
-    cast(classified.report_line_id as varchar) as report_line_id,
-    cast(classified.report_line_name as varchar) as report_line_name,
-    cast(classified.report_section as varchar) as report_section,
-    cast(classified.in_result as boolean) as in_result,
-    cast(classified.in_net_cost as boolean) as in_net_cost,
+    {{ classification_columns() }},
     cast(balances.amount as decimal(18, 2)) as amount,
     cast(balances.posting_count as bigint) as posting_count,
     cast(balances.delivery_seq as bigint) as delivery_seq
 from balances
-left join classified
-    on classified.region_id = balances.region_id
-    and classified.konto = balances.konto
-    and classified.verksamhet is not distinct from balances.verksamhet
+{{ classification_join('balances', 'null') }}

@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key=['region_id', 'service_date'],
         on_schema_change='fail',
-        pre_hook="{{ clear_covered_days(source('ridership', 'ridership_boardings')) }}"
+        pre_hook="{{ clear_covered_days(ref('stg_ridership__boardings')) }}"
     )
 }}
 -- One row per region × traffic day × line × stop × ticket product × count source: boardings
@@ -21,7 +21,7 @@ with
 deliveries as (
 
     select distinct region_id, _delivery_seq, period_start, period_end
-    from {{ source('ridership', 'ridership_boardings') }}
+    from {{ ref('stg_ridership__boardings') }}
     {% if is_incremental() %}where {{ delivered_after_table() }}{% endif %}
 
 ),
@@ -42,7 +42,7 @@ days as (
 raw_rows as (
 
     select raw.*
-    from {{ source('ridership', 'ridership_boardings') }} as raw
+    from {{ ref('stg_ridership__boardings') }} as raw
     inner join days
         on days.region_id = raw.region_id
         and days.service_date = raw.service_date

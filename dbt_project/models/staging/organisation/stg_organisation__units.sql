@@ -4,7 +4,7 @@ with
 
 source as (
 
-    {{ latest_delivery(source('hr', 'organisation'), ['region_id']) }}
+    {{ latest_delivery(source('organisation', 'organisation'), ['region_id']) }}
 
 ),
 
