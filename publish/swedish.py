@@ -12,12 +12,12 @@ here, in presentation only (docs/published_kpi_table.md).
 
 from __future__ import annotations
 
-import csv
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
+
+from regionkpi.seeds import PRODUCT_SEEDS, seed_rows
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -36,15 +36,27 @@ _COMPARISONS = {
 }
 
 
-#: The units seed (dbt_project/seeds/units.csv): the one list of units, with symbol and decimals.
-UNITS_SEED = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "units.csv"
+#: The months as Swedish prose writes them (lower case): "januari–april 2020".
+MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 @cache
 def units() -> dict[str, tuple[str, int]]:
-    """``{unit: (symbol, decimals)}`` from the units seed, read once."""
-    with UNITS_SEED.open(encoding="utf-8", newline="") as handle:
-        return {row["unit"]: (row["symbol"], int(row["decimals"])) for row in csv.DictReader(handle)}
+    """``{unit: (symbol, decimals)}`` from the units seed (seeds/units.csv, the one list of units)."""
+    return {row["unit"]: (row["symbol"], int(row["decimals"])) for row in seed_rows(PRODUCT_SEEDS, "units")}
 
 
 def unit_decimals(unit: str | None, decimals: Any = None) -> int:

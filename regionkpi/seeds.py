@@ -100,3 +100,10 @@ def kolada_kpis(seeds_dir: Path) -> list[str]:
     """The Kolada KPIs the warehouse maps to its indicators (``seeds/kolada_kpis.csv``, the one list):
     what a Kolada fetch asks for unless told otherwise."""
     return [row["kolada_kpi_id"] for row in seed_rows(seeds_dir, "kolada_kpis")]
+
+
+@cache
+def report_periods() -> dict[int, str]:
+    """month number → what a report closing that month is (``seeds/report_periods.csv``): tertial,
+    delår or år."""
+    return {int(row["month"]): row["period_kind"] for row in seed_rows(PRODUCT_SEEDS, "report_periods")}

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import calendar
 
-MONTHS = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
+from publish.swedish import MONTHS
+from regionkpi.seeds import report_periods
 
 # Periods ------------------------------------------------------------------------------------------
 
@@ -29,10 +16,11 @@ def year_month(period: str) -> tuple[int, int]:
 
 
 def period_kind(period: str, kind: str | None = None) -> str:
-    """'tertial' (April), 'delår' (August), 'år' (December), else 'månad'; ``kind`` wins when given."""
+    """'tertial' (April), 'delår' (August), 'år' (December) as seeds/report_periods.csv says, else
+    'månad'; ``kind`` (the mart's own period_kind) wins when given."""
     if kind:
         return kind
-    return {4: "tertial", 8: "delår", 12: "år"}.get(year_month(period)[1], "månad")
+    return report_periods().get(year_month(period)[1], "månad")
 
 
 def period_label(period: str, kind: str | None = None) -> str:

@@ -14,7 +14,7 @@ with
 -- year's target there.
 follow_up_months as (
 
-    select * from (values (4), (8), (12)) as months (follow_up_month)
+    select month as follow_up_month from {{ ref('report_periods') }}
 
 ),
 
@@ -93,10 +93,12 @@ targets_banded as (
 targets_windowed as (
 
     select
-        *,
+        targets_banded.*,
         case when month(period_end) = 12 then 'year' else 'ytd' end as window_name,
-        case month(period_end) when 4 then 'tertial' when 8 then 'delår' when 12 then 'år' end as period_kind
+        report_periods.period_kind
     from targets_banded
+    left join {{ ref('report_periods') }} as report_periods
+        on report_periods.month = month(targets_banded.period_end)
 
 ),
 

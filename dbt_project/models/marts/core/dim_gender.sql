@@ -4,5 +4,5 @@ select
     gender_name_sv,
     gender_name_en,
     sort_order,
-    gender = 'T' as is_total
+    is_total
 from {{ ref('genders') }}

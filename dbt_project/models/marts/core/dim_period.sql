@@ -7,6 +7,13 @@ months as (
 
     {{ calendar_months() }}
 
+),
+
+-- the months the follow-up reports close (tertial, delår, år): the seed owns the rule
+report_periods as (
+
+    select * from {{ ref('report_periods') }}
+
 )
 
 select
@@ -17,12 +24,14 @@ select
     month(period_month) as month,
     quarter(period_month) as quarter,
     cast((month(period_month) - 1) // 4 + 1 as integer) as tertial,
-    month(period_month) in (4, 8, 12) as is_tertial_end,
-    month(period_month) = 8 as is_interim_report_end,
-    month(period_month) = 12 as is_year_end,
+    report_periods.period_kind is not null as is_tertial_end,
+    coalesce(report_periods.period_kind = 'delår', false) as is_interim_report_end,
+    coalesce(report_periods.period_kind = 'år', false) as is_year_end,
     {{ days_in_month('period_month') }} as days_in_month,
     {{ weekdays_in_month('period_month') }} as weekdays_in_month,
     {{ full_time_hours('period_month') }} as full_time_hours,
     date_trunc('year', period_month)::date as ytd_start_month,
     {{ add_months('period_month', -11) }} as r12_start_month
 from months
+left join report_periods
+    on report_periods.month = month(months.period_month)
