@@ -5,7 +5,10 @@
 - Public transport (GTFS, boardings, service trips, production, population): :mod:`samples.ridership.extracts`.
 - Goal follow-up (targets, goal structure, reported values): :mod:`samples.goals.extracts`.
 
-Each module says what its files contain and which published figures they reproduce.
+Each module says what its files contain and which published figures they reproduce. Their literal
+tables (organisation trees, account plans, profiles, calibration targets, lines and stops, goal
+structures, ...) are CSV files in ``samples/<domain>/tables/``, read as typed rows by
+:func:`samples.tables.table`; :class:`samples.figures.FigureRef` says where a printed figure lives.
 """
 
 from __future__ import annotations

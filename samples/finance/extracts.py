@@ -54,15 +54,19 @@ total forecast printed -475,5 mnkr while the same report prints -475 423 tkr (F0
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from publish.swedish import MONTHS
+from samples.figures import FigureRef
 from samples.hr.extracts import organisation_rows
+from samples.tables import by_region, grouped, table
 
 SEED = 20210430
 
@@ -73,27 +77,6 @@ SIE_ENCODING = "cp437"
 # --------------------------------------------------------------------------------------------------
 # The published figures
 # --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FigureRef:
-    """Where a printed finance figure lives in the published KPI table.
-
-    The printed value is ``sign * value / scale`` rounded to the decimals of the figure's ``value`` in
-    published_figures.csv, where scale is 1e3 for tkr, 1e6 for mnkr and 1 for % and percentage points.
-    """
-
-    indicator_id: str  # docs/finance.md
-    region_id: str
-    organisation_id: str  # unit code of the organisation node
-    breakdown: (
-        str  # total | account_group | report_section | report_line | uppdrag | resultatenhet | investment_project
-    )
-    breakdown_id: str  # 'all' for total
-    period: str  # 'YYYY-MM' (= the figure's period_end)
-    window: str  # ytd | year | forecast_year
-    sign: int
-    consistent_value: float | None = None  # only where the report is inconsistent: the value published instead
 
 
 def _finance_figures() -> dict[str, FigureRef]:
@@ -174,67 +157,15 @@ def _finance_figures() -> dict[str, FigureRef]:
 # Chart of accounts, code parts and amounts
 # --------------------------------------------------------------------------------------------------
 
-ACCOUNT_NAMES: dict[str, str] = {
-    "1220": "Inventarier",
-    "1229": "Ackumulerade avskrivningar inventarier",
-    "1510": "Kundfordringar",
-    "1930": "Bank",
-    "2410": "Leverantörsskulder",
-    "2710": "Personalens källskatt",
-    "3010": "Patientavgifter",
-    "3050": "Vårdvalsersättning",
-    "3111": "Biljettintäkter, periodkort",
-    "3112": "Biljettintäkter, reskassa",
-    "3113": "Biljettintäkter, tåg",
-    "3119": "Tilläggsavgifter, ogiltig biljett",
-    "3121": "Egenavgifter serviceresor",
-    "3131": "Skolkortsintäkter",
-    "3410": "Försäljning av tjänster",
-    "3510": "Hyresintäkter",
-    "3590": "Reklamintäkter och övriga försäljningsintäkter",
-    "3610": "Riktade statsbidrag",
-    "3612": "Statsbidrag för intäktsbortfall i kollektivtrafiken",
-    "3690": "Övriga bidrag",
-    "3910": "Viten och tilläggsavgifter",
-    "3990": "Övriga intäkter",
-    "4010": "Köpt vård och tjänster",
-    "4410": "Läkemedel",
-    "4510": "Köpt trafik, trafikavtal",
-    "4520": "Trafikincitament och indexreglering",
-    "4530": "Ersättningstrafik",
-    "4550": "Köpta resor, serviceresor",
-    "4560": "Särskilda sjuktransporter",
-    "4580": "Bidrag till trafikbolag",
-    "4590": "Köpt tågtrafik",
-    "4610": "Lämnade bidrag",
-    "4630": "Hjälpmedel",
-    "5011": "Månadslöner",
-    "5110": "Arvoden förtroendevalda",
-    "5610": "Arbetsgivaravgifter",
-    "5710": "Pensionskostnader",
-    "6110": "Lokalhyror",
-    "6230": "Fastighetsunderhåll",
-    "6260": "Energi",
-    "6310": "Fordonskostnader",
-    "6350": "Transporttjänster",
-    "6410": "Förbrukningsmaterial",
-    "6420": "Måltider",
-    "6430": "Lokalvård",
-    "6440": "Hjälpmedel, interna",
-    "6510": "IT-tjänster och licenser",
-    "6910": "Konsulttjänster",
-    "6950": "Annonser och marknadsföring",
-    "6980": "Bevakning",
-    "7110": "Resor och konferenser",
-    "7830": "Avskrivningar byggnader och fordon",
-    "7832": "Avskrivningar inventarier",
-    "7910": "Övriga verksamhetskostnader",
-    "8010": "Skatteintäkter",
-    "8210": "Generella statsbidrag och utjämning",
-    "8410": "Ränteintäkter",
-    "8510": "Räntekostnader",
-    "8540": "Räntekostnader leasing",
-}
+
+@dataclass(frozen=True)
+class _Account:
+    konto: str
+    name: str
+
+
+#: The chart of accounts: konto -> name (``tables/accounts.csv``).
+ACCOUNT_NAMES: dict[str, str] = {a.konto: a.name for a in table("finance", "accounts", _Account)}
 
 
 class _Line:
@@ -429,30 +360,34 @@ def _sigma(konto: str) -> float:
 
 @dataclass(frozen=True)
 class _Item:
-    """A code string of a region's profile with its monthly level in thousand SEK (ledger sign)."""
+    """A code string of a region's profile with its monthly level in thousand SEK (ledger sign).
 
+    A row of ``tables/profile_items.csv``.
+    """
+
+    region_id: str
     ansvar: str
     konto: str
     verksamhet: str
     motpart: str
     level: float  # tkr per month in the ledger
-    budget: float | None = None  # tkr per month in budget and forecast (None: as the ledger; 0: not budgeted)
-    aktivitet: str = ""
-    first: str = "2000-01"  # first month with postings
+    budget: float | None  # tkr per month in budget and forecast (None: as the ledger; 0: not budgeted)
+    aktivitet: str
+    first: str  # first month with postings ('2000-01': every month)
 
     @property
     def planned(self) -> float:
         return self.level if self.budget is None else self.budget
 
 
-def _items(rows: list[tuple]) -> list[_Item]:
-    return [_Item(*row) for row in rows]
-
-
 @dataclass(frozen=True)
 class _Pair:
-    """An internal sale repeated monthly: the seller's revenue and the buyer's cost, mirrored."""
+    """An internal sale repeated monthly: the seller's revenue and the buyer's cost, mirrored.
 
+    A row of ``tables/internal_pairs.csv``.
+    """
+
+    region_id: str
     seller: str
     seller_konto: str
     seller_verksamhet: str
@@ -462,7 +397,18 @@ class _Pair:
     buyer_verksamhet: str
     seller_code: str  # the seller's internal motpart code, on the buyer's row
     level: float  # tkr per month
-    sigma: float = 0.0
+    sigma: float
+    late: bool  # from 2020 only (Jönköping: Regionarkivet's rent)
+
+
+#: Each region's profile (``tables/profile_items.csv``): code strings and their monthly levels.
+_ITEMS: dict[str, list[_Item]] = by_region(table("finance", "profile_items", _Item))
+#: Each region's internal sales (``tables/internal_pairs.csv``). The internal motpart codes: Region
+#: Halland 110 Regionkontoret, 140 Regionservice, 150 Hallands sjukhus, 160 Närsjukvården; Region
+#: Värmland 110 Regionstyrelsen's units, 120 Hälso- och sjukvårdsnämnden's; Region Jönköpings län 110
+#: Regionstyrelsen's förvaltningar, 120 Länstrafiken (Nämnd för arbetsmarknad, näringsliv och
+#: attraktivitet), 130 Nämnd för folkhälsa och sjukvård.
+_PAIRS: dict[str, list[_Pair]] = by_region(table("finance", "internal_pairs", _Pair))
 
 
 def _ledger_rows(
@@ -587,169 +533,34 @@ def _uppdrag(verksamhet: str) -> str | None:
     return None
 
 
-_HALLAND_ITEMS = _items(
-    [
-        # Regionkontoret: verksamhet 1xx uppdrag Regionkontoret, 2xx Förtroendevalda,
-        # 3xx Oförutsett, 4xx Utvecklingsmedel
-        ("0111", "5011", "110", "", 520),
-        ("0111", "5610", "110", "", 163),
-        ("0111", "7110", "110", "900", 15),
-        ("0111", "6980", "110", "900", 1050, None, "9019", "2020-04"),  # bevakning covid-19 (aktivitet)
-        ("0111", "7832", "110", "", 70, 0),
-        ("0111", "5110", "210", "", 2100),
-        ("0111", "5610", "210", "", 660),
-        ("0111", "7110", "220", "900", 60),
-        ("0111", "6910", "220", "900", 160),
-        ("0111", "3990", "210", "900", -8, -7.5),
-        ("0112", "5011", "111", "", 560),
-        ("0112", "5610", "111", "", 176),
-        ("0112", "6950", "111", "900", 140),
-        ("0121", "5011", "120", "", 640),
-        ("0121", "5610", "120", "", 201),
-        ("0121", "6510", "120", "900", 260),
-        ("0121", "3410", "120", "900", -90),
-        ("0121", "8540", "120", "900", 25, 0),
-        ("0122", "5011", "121", "", 480),
-        ("0122", "5610", "121", "", 151),
-        ("0122", "6910", "121", "900", 120),
-        ("0122", "7910", "310", "900", 45, 390),
-        ("0122", "3990", "310", "900", -70, -15),
-        ("0131", "5011", "130", "", 560),
-        ("0131", "5610", "130", "", 176),
-        ("0131", "6910", "130", "900", 900),
-        ("0131", "7110", "130", "900", 20),
-        ("0132", "5011", "131", "", 700),
-        ("0132", "5610", "131", "", 220),
-        ("0132", "6510", "131", "900", 420),
-        ("0132", "3410", "131", "900", -600),
-        ("0141", "5011", "140", "", 900),
-        ("0141", "5610", "140", "", 283),
-        ("0141", "5011", "410", "", 350),
-        ("0141", "5610", "410", "", 110),
-        ("0141", "4610", "410", "900", 14000, 15500),
-        ("0141", "6910", "410", "900", 1500, 1700),
-        ("0141", "3610", "410", "300", -9000),
-        ("0142", "5011", "140", "", 650),
-        ("0142", "5610", "140", "", 204),
-        ("0142", "4010", "140", "900", 1100),
-        ("0151", "5011", "150", "", 750),
-        ("0151", "5610", "150", "", 236),
-        ("0151", "6510", "150", "900", 6500),
-        ("0151", "3410", "150", "900", -350),
-        ("0151", "7832", "150", "", 800, 0),
-        ("0161", "5011", "160", "", 560),
-        ("0161", "5610", "160", "", 176),
-        ("0161", "4610", "420", "900", 3500, 3800),
-        ("0161", "3690", "420", "300", -2600, -2400),
-        ("0162", "5011", "160", "", 500),
-        ("0162", "5610", "160", "", 157),
-        ("0162", "4610", "160", "900", 4200),
-        ("0162", "3690", "160", "300", -600),
-        # Regionservice
-        ("0411", "5011", "610", "", 520),
-        ("0411", "5610", "610", "", 163),
-        ("0411", "6230", "610", "900", 1400),
-        ("0411", "7830", "610", "", 2100),
-        ("0411", "3510", "610", "900", -350),
-        ("0412", "5011", "610", "", 440),
-        ("0412", "5610", "610", "", 138),
-        ("0412", "6230", "610", "900", 1100),
-        ("0412", "7830", "610", "", 1600),
-        ("0421", "5011", "620", "", 600),
-        ("0421", "5610", "620", "", 189),
-        ("0421", "6410", "620", "900", 900),
-        ("0422", "5011", "621", "", 520),
-        ("0422", "5610", "621", "", 163),
-        ("0422", "6410", "621", "900", 150),
-        # Hallands sjukhus
-        ("0511", "5011", "710", "", 1650),
-        ("0511", "5610", "710", "", 518),
-        ("0511", "4410", "710", "900", 300),
-        ("0511", "6410", "710", "900", 220),
-        ("0511", "3010", "710", "900", -180),
-        ("0512", "5011", "710", "", 1450),
-        ("0512", "5610", "710", "", 456),
-        ("0512", "4410", "710", "900", 600),
-        ("0512", "6410", "710", "900", 160),
-        ("0512", "3010", "710", "900", -60),
-        ("0513", "5011", "710", "", 900),
-        ("0513", "5610", "710", "", 283),
-        ("0513", "6410", "710", "900", 70),
-        ("0513", "3010", "710", "900", -40),
-        ("0521", "5011", "720", "", 1300),
-        ("0521", "5610", "720", "", 408),
-        ("0521", "6410", "720", "900", 250),
-        ("0522", "5011", "720", "", 1000),
-        ("0522", "5610", "720", "", 314),
-        ("0522", "6410", "720", "900", 200),
-        ("0522", "3010", "720", "900", -90),
-        # Närsjukvården
-        ("0611", "5011", "810", "", 1100),
-        ("0611", "5610", "810", "", 346),
-        ("0611", "4010", "810", "900", 250),
-        ("0611", "3010", "810", "900", -120),
-        ("0611", "3050", "810", "900", -1600),
-        ("0612", "5011", "810", "", 980),
-        ("0612", "5610", "810", "", 308),
-        ("0612", "3010", "810", "900", -110),
-        ("0612", "3050", "810", "900", -1450),
-        ("0613", "5011", "810", "", 1180),
-        ("0613", "5610", "810", "", 371),
-        ("0613", "3010", "810", "900", -130),
-        ("0613", "3050", "810", "900", -1700),
-    ]
-)
+# Regionkontoret's verksamhet: 1xx uppdrag Regionkontoret, 2xx Förtroendevalda, 3xx Oförutsett, 4xx
+# Utvecklingsmedel; Bevakning (6980) carries the aktivitet 9019 Covid-19 from April 2020.
+_HALLAND_ITEMS = _ITEMS["0013"]
 
-# Internal motpart codes of Region Halland: 110 Regionkontoret, 140 Regionservice, 150 Hallands sjukhus,
-# 160 Närsjukvården.
-_HALLAND_PAIRS = [
-    _Pair("0411", "3510", "610", "110", "0111", "6110", "110", "140", 180),
-    _Pair("0411", "3510", "610", "150", "0511", "6110", "710", "140", 420),
-    _Pair("0411", "3510", "610", "150", "0512", "6110", "710", "140", 380),
-    _Pair("0412", "3510", "610", "150", "0521", "6110", "720", "140", 350),
-    _Pair("0412", "3510", "610", "150", "0522", "6110", "720", "140", 200),
-    _Pair("0421", "3410", "620", "150", "0511", "6420", "710", "140", 60, 0.08),
-    _Pair("0421", "3410", "620", "150", "0512", "6420", "710", "140", 140, 0.08),
-    _Pair("0421", "3410", "620", "160", "0611", "6420", "810", "140", 40, 0.08),
-    _Pair("0422", "3410", "621", "150", "0521", "6430", "720", "140", 120, 0.05),
-]
+_HALLAND_PAIRS = _PAIRS["0013"]
 
-_HALLAND_VERKSAMHET = {
-    "110": "Ledning och kansli",
-    "111": "Kommunikation",
-    "120": "Ekonomi",
-    "121": "Budget och analys",
-    "130": "HR",
-    "131": "Lön och pension",
-    "140": "Hälso- och sjukvårdsstrategi",
-    "150": "Digital utveckling",
-    "160": "Regional utveckling",
-    "210": "Regionfullmäktige",
-    "220": "Regionstyrelsen",
-    "310": "Oförutsett Regionstyrelsen",
-    "410": "Hälso- och sjukvårdens utvecklingsmedel",
-    "420": "Regionala utvecklingsmedel",
-    "610": "Fastighet",
-    "620": "Kost",
-    "621": "Lokalvård",
-    "710": "Specialiserad somatisk vård",
-    "720": "Specialiserad somatisk vård Varberg",
-    "810": "Primärvård",
+
+@dataclass(frozen=True)
+class _Object:
+    dimension: str  # SIE dimension: 20 verksamhet, 21 aktivitet, 22 motpart
+    code: str
+    name: str
+
+
+#: Region Halland's object names by SIE dimension (``tables/halland_objects.csv``); units and projects
+#: are named by the organisation and the investment projects.
+_HALLAND_OBJECTS: dict[str, dict[str, str]] = {
+    dimension: {x.code: x.name for x in objects}
+    for dimension, objects in grouped(table("finance", "halland_objects", _Object), "dimension").items()
 }
-_HALLAND_MOTPART = {
-    "110": "Regionkontoret, intern",
-    "140": "Regionservice, intern",
-    "150": "Hallands sjukhus, intern",
-    "160": "Närsjukvården Halland, intern",
-    "300": "Staten",
-    "900": "Övriga externa motparter",
-}
-_HALLAND_AKTIVITET = {"9019": "Covid-19"}
 
 
 @dataclass(frozen=True)
 class _Project:
-    """An investment project of the follow-up: budget, spend to February and April, forecasts."""
+    """An investment project of the follow-up: budget, spend to February and April, forecasts.
+
+    A row of ``tables/halland_investment_projects.csv``.
+    """
 
     code: str
     name: str
@@ -761,76 +572,32 @@ class _Project:
     forecast_apr: int  # SEK
 
 
-_HALLAND_PROJECTS = [
-    _Project(
-        "91001", "Möbler och utrustning Regionkontoret", "0111", 1_440_000, 38_718_000, 61_245_000, 1_440_000, 1_440_000
-    ),
-    _Project("91002", "Framtidens vårdinformationssystem, FVIS", "0151", 3_000_000, 0, 0, 3_000_000, 3_000_000),
-    _Project("91003", "Kustnära vandringsled", "0161", 1_300_000, 0, 0, 1_300_000, 200_000),
-    _Project(
-        "91004",
-        "Säkerhet, personlarm HSH, HSV, HSK",
-        "0111",
-        14_100_000,
-        27_809_000,
-        195_430_000,
-        14_100_000,
-        14_100_000,
-    ),
-    _Project("91005", "Säkerhet, övrigt", "0111", 1_057_000, 104_000, 8_620_000, 1_057_000, 1_057_000),
-    _Project("91006", "Laddstolpar", "0161", 1_000_000, 0, 0, 1_000_000, 1_000_000),
-    _Project(
-        "94001",
-        "Energieffektivisering fastigheter Halmstad",
-        "0411",
-        8_500_000,
-        51_230_000,
-        120_465_000,
-        8_500_000,
-        8_500_000,
-    ),
-    _Project(
-        "95001",
-        "Medicinteknisk utrustning Akutmottagning Halmstad",
-        "0511",
-        4_200_000,
-        0,
-        135_000_000,
-        4_600_000,
-        4_600_000,
-    ),
-]
+_HALLAND_PROJECTS = list(table("finance", "halland_investment_projects", _Project))
+
+
+@dataclass(frozen=True)
+class _Target:
+    cell: str  # ledger_2021_ytd, ledger_2020_ytd, budget_2021_ytd, budget_2021_year or forecast_<vintage>
+    uppdrag: str  # '' where the cell is all of Regionkontoret
+    account_group: str  # '' where the cell is all accounts
+    ore: int
+
 
 # Calibration targets, öre (ledger sign). Chosen so that every printed figure of seed 004, every
 # printed sum and every printed difference rounds right (see the module docstring): for example
 # the income development needs budget 2021 / outcome 2020 >= 1.1155 (11,6 %) while budget − outcome
 # 2021 still rounds to 1 488 tkr and outcome 2021 − outcome 2020 to 6 826 tkr.
-_H_LEDGER_2021_YTD = {  # (uppdrag, group) -> öre, January-April 2021 under Regionkontoret
-    ("RK", "cost"): 9_671_254_675,
-    ("RK", "income"): -662_881_890,
-    ("RK", "other"): 369_468_137,
-    ("FV", "cost"): 1_244_788_055,
-    ("FV", "income"): -3_125_000,
-    ("OR", "cost"): 18_244_000,
-    ("OR", "income"): -29_212_000,
-    ("UM", "cost"): 7_401_234_510,
-    ("UM", "income"): -4_608_761_225,
-}
-_H_LEDGER_2020_YTD = {"cost": 15_498_587_420, "income": -4_621_355_325}
-_H_BUDGET_2021_YTD = {
-    ("RK", "cost"): 11_332_361_045,
-    ("RK", "income"): -606_204_680,
-    ("FV", "cost"): 1_336_000_000,
-    ("FV", "income"): -3_000_000,
-    ("OR", "cost"): 156_000_000,
-    ("OR", "income"): -6_000_000,
-    ("UM", "cost"): 7_801_250_000,
-    ("UM", "income"): -4_540_000_000,
-}
-_H_BUDGET_2021_YEAR = {"RK": 30_504_041_230, "FV": 3_999_000_000, "OR": 438_000_000, "UM": 13_656_285_000}
+_H_TARGETS = table("finance", "halland_targets", _Target)
+#: (uppdrag, group) -> öre, January-April 2021 under Regionkontoret
+_H_LEDGER_2021_YTD = {(x.uppdrag, x.account_group): x.ore for x in _H_TARGETS if x.cell == "ledger_2021_ytd"}
+_H_LEDGER_2020_YTD = {x.account_group: x.ore for x in _H_TARGETS if x.cell == "ledger_2020_ytd"}
+_H_BUDGET_2021_YTD = {(x.uppdrag, x.account_group): x.ore for x in _H_TARGETS if x.cell == "budget_2021_ytd"}
+_H_BUDGET_2021_YEAR = {x.uppdrag: x.ore for x in _H_TARGETS if x.cell == "budget_2021_year"}
+#: vintage -> uppdrag -> öre
 _H_FORECAST = {
-    "2021-04": {"RK": 29_946_231_840, "FV": 3_998_700_000, "OR": 437_700_000, "UM": 13_159_660_000},
-    "2021-02": {"RK": 30_196_231_840, "FV": 3_998_700_000, "OR": 437_700_000, "UM": 13_659_660_000},
+    cell.removeprefix("forecast_"): {x.uppdrag: x.ore for x in targets}
+    for cell, targets in grouped(_H_TARGETS, "cell").items()
+    if cell.startswith("forecast_")
 }
 #: A supplier invoice registered late: missing from the first delivery of April 2021.
 _H_LATE_INVOICE = ("0151", "6510", "150", 61_234_560, "Licenser journalsystem, faktura registrerad i efterhand")
@@ -963,110 +730,8 @@ def _halland() -> _RegionData:
 # Region Värmland (0017): Regionstyrelsen's net cost, CSV ledger per month and code string
 # --------------------------------------------------------------------------------------------------
 
-_VARMLAND_ITEMS = _items(
-    [
-        ("11111", "5011", "1000", "", 1500),
-        ("11111", "5610", "1000", "", 471),
-        ("11111", "6910", "1000", "900", 200),
-        ("11112", "5011", "1000", "", 1350),
-        ("11112", "5610", "1000", "", 424),
-        ("11121", "5011", "1000", "", 1600),
-        ("11121", "5610", "1000", "", 503),
-        ("11121", "6910", "1000", "900", 300),
-        ("11122", "5011", "1000", "", 1900),
-        ("11122", "5610", "1000", "", 597),
-        ("11122", "5710", "1000", "", 2500),
-        ("11131", "5011", "1100", "", 2100),
-        ("11131", "5610", "1100", "", 660),
-        ("11131", "6510", "1100", "900", 11000),
-        ("11131", "7832", "1100", "", 1800),
-        ("11132", "5011", "1100", "", 2000),
-        ("11132", "5610", "1100", "", 628),
-        ("11132", "6510", "1100", "900", 6500),
-        ("11133", "5011", "1100", "", 1600),
-        ("11133", "5610", "1100", "", 503),
-        ("11133", "6410", "1100", "900", 400),
-        ("11141", "5011", "3100", "", 1200),
-        ("11141", "5610", "3100", "", 377),
-        ("11141", "4610", "3100", "900", 9000),
-        ("11141", "3610", "3100", "300", -3500),
-        ("11142", "5011", "3200", "", 900),
-        ("11142", "5610", "3200", "", 283),
-        ("11142", "4580", "3200", "900", 62000),
-        ("11142", "4590", "3200", "900", 18000),
-        ("11151", "5011", "1000", "", 1100),
-        ("11151", "5610", "1000", "", 346),
-        ("11151", "5110", "1000", "", 1400),
-        ("11152", "5011", "1000", "", 1200),
-        ("11152", "5610", "1000", "", 377),
-        ("11152", "6950", "1000", "900", 400),
-        ("11161", "5011", "1500", "", 1600),
-        ("11161", "5610", "1500", "", 503),
-        ("11161", "6230", "1500", "900", 6000),
-        ("11161", "6260", "1500", "900", 4000),
-        ("11161", "7830", "1500", "", 9000),
-        ("11161", "3510", "1500", "900", -400),
-        ("11162", "5011", "1500", "", 1300),
-        ("11162", "5610", "1500", "", 408),
-        ("11162", "6910", "1500", "900", 500),
-        ("11211", "5011", "2500", "", 1400),
-        ("11211", "5610", "2500", "", 440),
-        ("11211", "4630", "2500", "900", 3500),
-        ("11221", "5011", "1600", "", 1100),
-        ("11221", "5610", "1600", "", 346),
-        ("11221", "6310", "1600", "900", 600),
-        ("12111", "5011", "2100", "", 5200),
-        ("12111", "5610", "2100", "", 1634),
-        ("12111", "4410", "2100", "900", 900),
-        ("12111", "6410", "2100", "900", 700),
-        ("12111", "3010", "2100", "900", -250),
-        ("12112", "5011", "2100", "", 4700),
-        ("12112", "5610", "2100", "", 1477),
-        ("12112", "4410", "2100", "900", 1800),
-        ("12113", "5011", "2100", "", 3900),
-        ("12113", "5610", "2100", "", 1225),
-        ("12113", "4410", "2100", "900", 1200),
-        ("12121", "5011", "2100", "", 7000),
-        ("12121", "5610", "2100", "", 2199),
-        ("12121", "6410", "2100", "900", 3500),
-        ("12122", "5011", "2100", "", 5200),
-        ("12122", "5610", "2100", "", 1634),
-        ("12122", "6410", "2100", "900", 600),
-        ("12211", "5011", "2300", "", 3400),
-        ("12211", "5610", "2300", "", 1068),
-        ("12211", "4010", "2300", "900", 400),
-        ("12211", "3010", "2300", "900", -450),
-        ("12212", "5011", "2300", "", 3200),
-        ("12212", "5610", "2300", "", 1005),
-        ("12212", "3010", "2300", "900", -420),
-        ("12213", "5011", "2300", "", 3000),
-        ("12213", "5610", "2300", "", 943),
-        ("12213", "3010", "2300", "900", -400),
-        ("12221", "5011", "2400", "", 4600),
-        ("12221", "5610", "2400", "", 1445),
-        ("12221", "4010", "2400", "900", 800),
-        ("12222", "5011", "2400", "", 3900),
-        ("12222", "5610", "2400", "", 1225),
-        # the region's central items (finansförvaltning) on the region unit itself
-        ("10000", "8010", "9000", "300", -700000),
-        ("10000", "8210", "9000", "300", -180000),
-        ("10000", "8410", "9000", "900", -300),
-        ("10000", "8510", "9000", "900", 1200),
-    ]
-)
-# Internal motpart codes of Region Värmland: 110 Regionstyrelsen's units, 120 Hälso- och sjukvårdsnämnden's.
-_VARMLAND_PAIRS = [
-    _Pair("11161", "3510", "1500", "120", "12111", "6110", "2100", "110", 3500),
-    _Pair("11161", "3510", "1500", "120", "12112", "6110", "2100", "110", 2800),
-    _Pair("11161", "3510", "1500", "120", "12121", "6110", "2100", "110", 5200),
-    _Pair("11161", "3510", "1500", "120", "12211", "6110", "2300", "110", 1900),
-    _Pair("11161", "3510", "1500", "120", "12221", "6110", "2400", "110", 2600),
-    _Pair("11211", "3410", "2500", "120", "12211", "6440", "2300", "110", 700, 0.1),
-    _Pair("11211", "3410", "2500", "120", "12212", "6440", "2300", "110", 600, 0.1),
-    _Pair("11211", "3410", "2500", "120", "12221", "6440", "2400", "110", 900, 0.1),
-    _Pair("11221", "3410", "1600", "120", "12111", "6350", "2100", "110", 800, 0.06),
-    _Pair("11221", "3410", "1600", "120", "12121", "6350", "2100", "110", 700, 0.06),
-]
+_VARMLAND_ITEMS = _ITEMS["0017"]
+_VARMLAND_PAIRS = _PAIRS["0017"]
 _V_NET_COST_2023_YTD = 107_476_003_140  # 1 074,760 mnkr (F103)
 _V_BUDGET_2023_YTD = 117_027_204_315  # 1 170,272 mnkr (F104); deviation 95,512 mnkr (F105)
 _V_BUDGET_2023_YEAR = 175_540_806_470
@@ -1123,28 +788,31 @@ def _varmland() -> _RegionData:
 # Region Jönköpings län (0006): Länstrafiken's report lines and resultatenheter, 2016-2020
 # --------------------------------------------------------------------------------------------------
 
-_JLT_REVENUE_LINES = ("biljettintakter", "egenavgifter", "skolkortsintakter", "ovriga_intakter")
-_JLT_COST_LINES = (
-    "personalkostnader",
-    "regionbuss",
-    "stadstrafik",
-    "krosatag_operator",
-    "krosatag_ovrigt",
-    "vasttagen",
-    "kust_till_kust",
-    "opendeln",
-    "fardtjanst",
-    "nartrafik",
-    "riksfardtjanst",
-    "sjukresor",
-    "ovriga_kostnader",
-)
+
+@dataclass(frozen=True)
+class _ReportLine:
+    line: str
+    section: str  # Intäkter or Kostnader
+
+
+#: Länstrafiken's report lines in print order (``tables/lanstrafiken_report_lines.csv``).
+_JLT_REPORT_LINES = table("finance", "lanstrafiken_report_lines", _ReportLine)
+_JLT_REVENUE_LINES = tuple(x.line for x in _JLT_REPORT_LINES if x.section == "Intäkter")
+_JLT_COST_LINES = tuple(x.line for x in _JLT_REPORT_LINES if x.section == "Kostnader")
 #: Resultatenheter (seeds/finance_objects.csv): ranges of ansvar under Länstrafiken.
 _RESULTATENHETER = {"STAB": ("062130", "062149"), "AT": ("062110", "062119"), "SR": ("062120", "062129")}
 
 
 def _resultatenhet(ansvar: str) -> str | None:
     return next((key for key, (low, high) in _RESULTATENHETER.items() if low <= ansvar <= high), None)
+
+
+@dataclass(frozen=True)
+class _JltCell:
+    line: str
+    resultatenhet: str
+    outcome: int  # öre
+    budget: int  # öre
 
 
 # 2020 outcome and budget per report line and resultatenhet, öre (ledger sign). The line totals make
@@ -1158,129 +826,93 @@ def _resultatenhet(ansvar: str) -> str | None:
 # chosen (outcome and budget moved together, so no deviation changes) so that the tax-subsidy rate of
 # general traffic comes out as the printed 69,2 % (docs/ridership.md).
 _JLT_2020: dict[tuple[str, str], tuple[int, int]] = {
-    ("biljettintakter", "AT"): (-17_682_166_736, -29_032_966_913),
-    ("skolkortsintakter", "AT"): (-7_676_200_351, -7_817_833_659),
-    ("egenavgifter", "SR"): (-1_931_499_996, -2_708_833_067),
-    ("ovriga_intakter", "AT"): (-6_389_045_120, -1_369_000_000),
-    ("ovriga_intakter", "SR"): (-430_012_455, -390_000_000),
-    ("ovriga_intakter", "STAB"): (-2_620_308_944, -2_561_666_971),
-    ("personalkostnader", "AT"): (2_240_018_730, 2_210_000_000),
-    ("personalkostnader", "SR"): (1_980_022_140, 2_020_000_000),
-    ("personalkostnader", "STAB"): (1_627_059_104, 1_626_766_863),
-    ("regionbuss", "AT"): (32_055_299_659, 32_922_366_786),
-    ("stadstrafik", "AT"): (29_965_433_152, 31_477_832_971),
-    ("krosatag_operator", "AT"): (10_488_333_021, 10_881_933_377),
-    ("krosatag_ovrigt", "AT"): (12_889_133_361, 11_819_133_004),
-    ("vasttagen", "AT"): (9_711_633_179, 9_051_633_025),
-    ("kust_till_kust", "AT"): (359_266_831, 484_966_701),
-    ("opendeln", "AT"): (2_361_966_327, 2_318_700_179),
-    ("fardtjanst", "SR"): (15_514_433_059, 17_558_033_161),
-    ("nartrafik", "SR"): (508_266_912, 556_300_242),
-    ("riksfardtjanst", "SR"): (181_766_863, 522_266_330),
-    ("sjukresor", "SR"): (8_114_533_523, 8_693_266_866),
-    ("ovriga_kostnader", "AT"): (3_003_811_290, 3_100_007_872),
-    ("ovriga_kostnader", "SR"): (1_470_044_310, 1_500_020_824),
-    ("ovriga_kostnader", "STAB"): (4_343_777_739, 4_999_104_287),
+    (x.line, x.resultatenhet): (x.outcome, x.budget) for x in table("finance", "lanstrafiken_2020", _JltCell)
 }
+
+
+@dataclass(frozen=True)
+class _JltYear:
+    """Länstrafiken's figures of a year (``tables/lanstrafiken_years.csv``); see the names below."""
+
+    year: int
+    tickets: int
+    surcharges: int
+    budget_deviation: int | None
+    tax_subsidy_rate: float | None
+    revenue_budget_factor: float | None
+
+
+_JLT_YEARS = table("finance", "lanstrafiken_years", _JltYear)
 #: Länstrafiken's budget deviation per year before 2020, öre (F171-F174: -7,3 / 0,6 / -34,6 / -44,1 mnkr).
-_JLT_DEVIATION = {2019: -731_240_520, 2018: 61_233_075, 2017: -3_458_766_010, 2016: -4_412_190_535}
+_JLT_DEVIATION = {x.year: x.budget_deviation for x in _JLT_YEARS if x.budget_deviation is not None}
 #: Ticket revenue (fares sold: accounts 3111-3113) per year (seed 002's multi-year table, mnkr), öre. The
 #: report line Biljettintäkter (3110-3119) also holds the surcharges for invalid tickets (3119): in 2020
 #: the JLT table prints 176 822 tkr for the line while the multi-year table prints 171,4 mnkr of tickets.
-_JLT_TICKETS = {
-    2020: -17_140_166_736,
-    2019: -28_020_000_000,
-    2018: -27_280_000_000,
-    2017: -25_970_000_000,
-    2016: -23_940_000_000,
-}
+_JLT_TICKETS = {x.year: x.tickets for x in _JLT_YEARS}
 #: Surcharges for invalid tickets (tilläggsavgifter, 3119) per year, öre ("ökade tilläggsavgifter" 2020).
-_JLT_SURCHARGES = {2020: -542_000_000, 2019: -390_000_000, 2018: -360_000_000, 2017: -330_000_000, 2016: -310_000_000}
+_JLT_SURCHARGES = {x.year: x.surcharges for x in _JLT_YEARS}
 #: Tax-subsidy rate of general traffic before 2020 (seed 002's multi-year table, %): Allmän trafik's
 #: other income is calibrated so that (cost - income) / cost hits it (docs/ridership.md).
-_JLT_SUBSIDY = {2019: 60.5, 2018: 61.2, 2017: 63.5, 2016: 63.7}
+_JLT_SUBSIDY = {x.year: x.tax_subsidy_rate for x in _JLT_YEARS if x.tax_subsidy_rate is not None}
+
+
+@dataclass(frozen=True)
+class _YearFactor:
+    line: str
+    factor_2016: float
+    factor_2017: float
+    factor_2018: float
+    factor_2019: float
+
+
 #: Outcome of a line before 2020 relative to 2020.
 _JLT_YEAR_FACTOR = {
-    "skolkortsintakter": (0.95, 0.97, 0.99, 1.0),
-    "egenavgifter": (1.25, 1.27, 1.3, 1.32),
-    "ovriga_intakter": (0.32, 0.34, 0.35, 0.37),
-    "fardtjanst": (1.02, 1.05, 1.08, 1.1),
-    "nartrafik": (0.95, 1.0, 1.02, 1.05),
-    "riksfardtjanst": (1.4, 1.45, 1.5, 1.55),
-    "sjukresor": (0.9, 0.93, 0.95, 0.97),
+    x.line: (x.factor_2016, x.factor_2017, x.factor_2018, x.factor_2019)
+    for x in table("finance", "lanstrafiken_year_factors", _YearFactor)
 }
 _JLT_DEFAULT_FACTOR = (0.88, 0.91, 0.95, 0.98)
 #: Revenue budgets before 2020 relative to the outcome (the budget expected more tickets in 2016-2017).
-_JLT_REVENUE_BUDGET = {2016: 1.12, 2017: 1.1, 2018: 1.01, 2019: 1.03}
+_JLT_REVENUE_BUDGET = {x.year: x.revenue_budget_factor for x in _JLT_YEARS if x.revenue_budget_factor is not None}
 #: Länstrafiken's forecast after August 2020: a budget deviation of -28,3 mnkr (seed 002).
 _JLT_FORECAST_DEVIATION = -2_831_264_000
 
-# (line, ansvar, konto, verksamhet, motpart, share, month profile, first month)
-_JLT_TEMPLATES: list[tuple[str, str, str, str, str, float, str, str]] = [
-    ("biljettintakter", "062112", "3111", "711", "900", 0.45, "fare", ""),
-    ("biljettintakter", "062112", "3112", "712", "900", 0.4, "fare", ""),
-    ("biljettintakter", "062112", "3113", "721", "900", 0.15, "fare", ""),
-    ("biljettintakter", "062112", "3119", "700", "900", 0.03, "flat", ""),
-    ("skolkortsintakter", "062112", "3131", "711", "200", 0.6, "school", ""),
-    ("skolkortsintakter", "062112", "3131", "712", "200", 0.4, "school", ""),
-    ("egenavgifter", "062122", "3121", "731", "900", 0.85, "trips", ""),
-    ("egenavgifter", "062122", "3121", "734", "900", 0.15, "trips", ""),
-    ("ovriga_intakter", "062110", "3612", "700", "300", 0.6, "grant", "2020-01"),
-    ("ovriga_intakter", "062111", "3910", "711", "900", 0.25, "flat", ""),
-    ("ovriga_intakter", "062112", "3590", "700", "900", 0.15, "flat", ""),
-    ("ovriga_intakter", "062120", "3690", "730", "300", 1.0, "flat", ""),
-    ("ovriga_intakter", "062131", "3590", "700", "900", 0.6, "flat", ""),
-    ("ovriga_intakter", "062131", "3990", "700", "900", 0.4, "flat", ""),
-    ("personalkostnader", "062111", "5011", "700", "", 0.5, "flat", ""),
-    ("personalkostnader", "062111", "5610", "700", "", 0.16, "flat", ""),
-    ("personalkostnader", "062112", "5011", "700", "", 0.26, "flat", ""),
-    ("personalkostnader", "062112", "5610", "700", "", 0.08, "flat", ""),
-    ("personalkostnader", "062121", "5011", "700", "", 0.58, "flat", ""),
-    ("personalkostnader", "062121", "5610", "700", "", 0.18, "flat", ""),
-    ("personalkostnader", "062122", "5011", "700", "", 0.18, "flat", ""),
-    ("personalkostnader", "062122", "5610", "700", "", 0.06, "flat", ""),
-    ("personalkostnader", "062131", "5011", "700", "", 0.55, "flat", ""),
-    ("personalkostnader", "062131", "5610", "700", "", 0.17, "flat", ""),
-    ("personalkostnader", "062130", "5011", "700", "", 0.12, "flat", ""),
-    ("personalkostnader", "062130", "5610", "700", "", 0.04, "flat", ""),
-    ("personalkostnader", "062140", "5011", "700", "", 0.09, "flat", "2020-06"),
-    ("personalkostnader", "062140", "5610", "700", "", 0.03, "flat", "2020-06"),
-    ("regionbuss", "062110", "4510", "711", "900", 0.85, "traffic", ""),
-    ("regionbuss", "062111", "4520", "711", "900", 0.15, "traffic", ""),
-    ("stadstrafik", "062110", "4510", "712", "900", 0.88, "traffic", ""),
-    ("stadstrafik", "062111", "4520", "712", "900", 0.12, "traffic", ""),
-    ("krosatag_operator", "062110", "4510", "721", "900", 1.0, "traffic", ""),
-    ("krosatag_ovrigt", "062110", "7830", "722", "", 0.45, "flat", ""),
-    ("krosatag_ovrigt", "062111", "6310", "722", "900", 0.35, "traffic", ""),
-    ("krosatag_ovrigt", "062111", "6910", "722", "900", 0.2, "flat", ""),
-    ("vasttagen", "062110", "4510", "723", "900", 0.8, "traffic", ""),
-    ("vasttagen", "062110", "4530", "723", "900", 0.2, "flat", ""),
-    ("kust_till_kust", "062110", "4510", "724", "900", 1.0, "traffic", ""),
-    ("opendeln", "062110", "4510", "725", "900", 1.0, "traffic", ""),
-    ("fardtjanst", "062122", "4550", "731", "900", 1.0, "trips", ""),
-    ("nartrafik", "062122", "4550", "732", "900", 1.0, "trips", ""),
-    ("riksfardtjanst", "062122", "4550", "733", "900", 1.0, "trips", ""),
-    ("sjukresor", "062122", "4550", "734", "900", 0.75, "trips", ""),
-    ("sjukresor", "062122", "4560", "734", "900", 0.25, "flat", ""),
-    ("ovriga_kostnader", "062111", "6910", "700", "900", 0.5, "flat", ""),
-    ("ovriga_kostnader", "062112", "6950", "700", "900", 0.3, "flat", ""),
-    ("ovriga_kostnader", "062111", "6510", "700", "900", 0.2, "flat", ""),
-    ("ovriga_kostnader", "062121", "6510", "700", "900", 0.6, "flat", ""),
-    ("ovriga_kostnader", "062120", "6910", "700", "900", 0.4, "flat", ""),
-    ("ovriga_kostnader", "062131", "6510", "700", "900", 0.45, "flat", ""),
-    ("ovriga_kostnader", "062131", "6910", "700", "900", 0.3, "flat", ""),
-    ("ovriga_kostnader", "062131", "7910", "700", "900", 0.15, "flat", ""),
-    ("ovriga_kostnader", "062140", "6950", "700", "900", 0.1, "flat", "2020-06"),
-]
+
+@dataclass(frozen=True)
+class _Template:
+    """A code string of Länstrafiken and its share of its report line (``tables/lanstrafiken_templates.csv``)."""
+
+    line: str
+    ansvar: str
+    konto: str
+    verksamhet: str
+    motpart: str
+    share: float
+    profile: str  # a column of tables/lanstrafiken_month_profiles.csv
+    first: str  # first month, or '': every month
+
+
+_JLT_TEMPLATES = table("finance", "lanstrafiken_templates", _Template)
+
+
+@dataclass(frozen=True)
+class _MonthProfile:
+    month: int
+    flat: float
+    traffic: float
+    fare: float
+    fare2020: float
+    school: float
+    trips: float
+    trips2020: float
+    grant: float
+
+
+_PROFILE_ROWS = table("finance", "lanstrafiken_month_profiles", _MonthProfile)
+#: Month profiles (``tables/lanstrafiken_month_profiles.csv``): name -> weight of January ... December.
 _PROFILES = {
-    "flat": (1,) * 12,
-    "traffic": (1.0, 0.96, 1.02, 1.0, 1.01, 0.98, 0.92, 0.97, 1.03, 1.04, 1.01, 1.02),
-    "fare": (0.95, 0.95, 1.0, 0.98, 1.0, 0.9, 0.75, 0.85, 1.05, 1.05, 1.0, 1.05),
-    "fare2020": (1.0, 1.0, 0.72, 0.36, 0.4, 0.46, 0.48, 0.62, 0.74, 0.7, 0.56, 0.55),
-    "school": (1.0, 1.0, 1.0, 0.9, 1.0, 0.6, 0.05, 0.7, 1.0, 1.0, 1.0, 0.9),
-    "trips": (0.95, 0.95, 1.0, 1.0, 1.0, 1.0, 0.9, 0.95, 1.0, 1.05, 1.05, 1.1),
-    "trips2020": (1.0, 1.0, 0.8, 0.55, 0.6, 0.65, 0.65, 0.7, 0.75, 0.72, 0.65, 0.65),
-    "grant": (0, 0, 0, 0, 0, 4.2, 0, 0, 3.6, 0, 0, 4.2),
+    field.name: tuple(getattr(row, field.name) for row in _PROFILE_ROWS)
+    for field in dataclasses.fields(_MonthProfile)
+    if field.name != "month"
 }
 #: Statsbidrag för intäktsbortfall, final settlement: missing from the first delivery of December 2020.
 _JLT_LATE_GRANT = (
@@ -1293,107 +925,22 @@ _JLT_LATE_GRANT = (
     "Statsbidrag intäktsbortfall, slutreglering",
 )
 
-_JONKOPING_ITEMS = _items(
-    [
-        ("061111", "5011", "210", "", 1800),
-        ("061111", "5610", "210", "", 566),
-        ("061111", "6910", "210", "900", 400),
-        ("061111", "4610", "210", "900", 900),
-        ("061111", "3610", "210", "300", -600),
-        ("061112", "5011", "220", "", 1600),
-        ("061112", "5610", "220", "", 503),
-        ("061112", "6910", "220", "900", 600),
-        ("061121", "5011", "310", "", 1300),
-        ("061121", "5610", "310", "", 408),
-        ("061121", "4610", "310", "900", 1500),
-        ("061121", "3610", "310", "300", -500),
-        ("061122", "5011", "320", "", 1500),
-        ("061122", "5610", "320", "", 471),
-        ("061122", "4610", "320", "900", 2500),
-        ("061131", "5011", "110", "", 1200),
-        ("061131", "5610", "110", "", 377),
-        ("061131", "5110", "110", "", 900),
-        ("061132", "5011", "110", "", 560),
-        ("061132", "5610", "110", "", 176),
-        ("061141", "5011", "120", "", 1100),
-        ("061141", "5610", "120", "", 346),
-        ("061141", "6950", "120", "900", 300),
-        ("061151", "5011", "130", "", 1700),
-        ("061151", "5610", "130", "", 534),
-        ("061152", "5011", "130", "", 1500),
-        ("061152", "5610", "130", "", 471),
-        ("061152", "3410", "130", "900", -200),
-        ("061161", "5011", "140", "", 1400),
-        ("061161", "5610", "140", "", 440),
-        ("061161", "6510", "140", "900", 500),
-        ("061162", "5011", "140", "", 1200),
-        ("061162", "5610", "140", "", 377),
-        ("061171", "5011", "230", "", 1800),
-        ("061171", "5610", "230", "", 566),
-        ("061171", "6910", "230", "900", 700),
-        ("061171", "3410", "230", "900", -900),
-        ("061181", "5011", "240", "", 1400),
-        ("061181", "5610", "240", "", 440),
-        ("061181", "3410", "240", "900", -500),
-        ("061211", "5011", "150", "", 1500),
-        ("061211", "5610", "150", "", 471),
-        ("061211", "6230", "150", "900", 4500),
-        ("061211", "7830", "150", "", 5000),
-        ("061221", "5011", "160", "", 1700),
-        ("061221", "5610", "160", "", 534),
-        ("061221", "6410", "160", "900", 1400),
-        ("061221", "3410", "160", "900", -300),
-        ("061222", "5011", "160", "", 1500),
-        ("061222", "5610", "160", "", 471),
-        ("061222", "6410", "160", "900", 250),
-        ("063111", "5011", "410", "", 2100),
-        ("063111", "5610", "410", "", 660),
-        ("063111", "4410", "410", "900", 900),
-        ("063111", "3010", "410", "900", -150),
-        ("063112", "5011", "410", "", 1600),
-        ("063112", "5610", "410", "", 503),
-        ("063112", "4410", "410", "900", 700),
-        ("063121", "5011", "410", "", 1800),
-        ("063121", "5610", "410", "", 566),
-        ("063121", "4410", "410", "900", 600),
-        ("063211", "5011", "420", "", 2300),
-        ("063211", "5610", "420", "", 723),
-        ("063211", "6410", "420", "900", 800),
-        ("063212", "5011", "420", "", 2500),
-        ("063212", "5610", "420", "", 786),
-        ("063212", "6410", "420", "900", 2200),
-        ("060000", "8010", "900", "300", -1050000),
-        ("060000", "8210", "900", "300", -220000),
-        ("060000", "8510", "900", "900", 900),
-    ]
-)
+_JONKOPING_ITEMS = _ITEMS["0006"]
 #: Units with postings before 2020 (besides Länstrafiken): the sample keeps the older years small.
 _JONKOPING_EARLY_UNITS = frozenset({"060000", "061111", "061211", "063111", "063211"})
-# Internal motpart codes of Region Jönköpings län: 110 Regionstyrelsen's förvaltningar, 120 Länstrafiken
-# (Nämnd för arbetsmarknad, näringsliv och attraktivitet), 130 Nämnd för folkhälsa och sjukvård.
-_JONKOPING_PAIRS = [
-    _Pair("061211", "3510", "150", "130", "063111", "6110", "410", "110", 600),
-    _Pair("061211", "3510", "150", "130", "063211", "6110", "420", "110", 700),
-    _Pair("061211", "3510", "150", "120", "062131", "6110", "700", "110", 185),
-    _Pair("061211", "3510", "150", "110", "061111", "6110", "210", "110", 240),
-]
-_JONKOPING_LATE_PAIRS = [_Pair("061211", "3510", "150", "110", "061132", "6110", "110", "110", 90)]
+_JONKOPING_PAIRS = [p for p in _PAIRS["0006"] if not p.late]
+_JONKOPING_LATE_PAIRS = [p for p in _PAIRS["0006"] if p.late]
+
+
+@dataclass(frozen=True)
+class _UnitDeviation:
+    ansvar: str
+    ore: int
+    note: str
+
+
 #: Regionledningskontoret's budget deviation 2020 per unit, öre (F175: 47 582 tkr in total).
-_RLK_DEVIATION = {
-    "061111": 1_841_230_040,
-    "061112": 1_418_765_510,
-    "061121": 210_488_000,
-    "061122": 105_233_055,
-    "061131": -41_266_025,
-    "061132": 22_140_560,  # January-August, while Regionarkivet is under the Regionledningskontor
-    "061141": 131_022_000,
-    "061151": 90_544_035,
-    "061152": -23_111_890,
-    "061161": 68_801_230,
-    "061162": 222_231_456,
-    "061171": 521_466_080,
-    "061181": 190_677_415,
-}
+_RLK_DEVIATION = {x.ansvar: x.ore for x in table("finance", "regionledningskontoret_deviations_2020", _UnitDeviation)}
 _RLK_TOTAL = 4_758_221_466
 #: Regionarkivet's deviation September-December 2020, under Informationsförvaltning: not in F175.
 _ARCHIVE_LATE_DEVIATION = -68_155_420
@@ -1412,22 +959,23 @@ def _jlt_rows(year: int, rng: random.Random, plan: bool) -> list[_Line]:
     rows: list[_Line] = []
     months = _months(f"{year}-01", f"{year}-12")
     shares: dict[tuple[str, str, str], float] = {}
-    for line, ansvar, konto, verksamhet, motpart, share, profile, first in _JLT_TEMPLATES:
-        if first and (first[:4] > str(year)):
+    for x in _JLT_TEMPLATES:
+        if x.first and (x.first[:4] > str(year)):
             continue
         if plan:
-            if profile != "grant":  # the budget did not foresee the state grant for lost fares
-                shares[(line, ansvar)] = shares.get((line, ansvar), 0.0) + share
+            if x.profile != "grant":  # the budget did not foresee the state grant for lost fares
+                shares[(x.line, x.ansvar)] = shares.get((x.line, x.ansvar), 0.0) + x.share
             continue
-        weights = _jlt_profile(profile, year)
+        weights = _jlt_profile(x.profile, year)
         for month in months:
-            if month < first or not weights[int(month[5:]) - 1]:
+            if month < x.first or not weights[int(month[5:]) - 1]:
                 continue
-            weight = 1e8 * share * weights[int(month[5:]) - 1] * _noise(rng, 0.03 if profile == "traffic" else 0.08)
-            if konto == "7830":
-                weight = 1e8 * share
-            row = _Line(month, ansvar, konto, weight, verksamhet=verksamhet, motpart=motpart, line=line)
-            row.text = ACCOUNT_NAMES[konto]
+            noise = _noise(rng, 0.03 if x.profile == "traffic" else 0.08)
+            weight = 1e8 * x.share * weights[int(month[5:]) - 1] * noise
+            if x.konto == "7830":
+                weight = 1e8 * x.share
+            row = _Line(month, x.ansvar, x.konto, weight, verksamhet=x.verksamhet, motpart=x.motpart, line=x.line)
+            row.text = ACCOUNT_NAMES[x.konto]
             rows.append(row)
     for (line, ansvar), share in shares.items():
         for month in months:
@@ -1604,81 +1152,38 @@ class FinanceDelivery:
         return Path(self.source) / self.region_id / self.name
 
 
-def _at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
 _LEDGER, _BUDGET = "finance_ledger", "finance_budget"
 _FORECAST, _INVESTMENTS = "finance_forecast", "finance_investments"
 
-# fmt: off
-# (source, region, delivered at (y, m, d, h, min), slug, first month, last month, kind, note, extension)
-_DELIVERY_PLAN: list[tuple[str, str, tuple[int, ...], str, str, str, str, str, str]] = [
-    # Region Halland: a historical load in March 2022, then a broken test export and a correction
-    (_LEDGER, "0013", (2022, 3, 2, 7, 10), "halland_raindance_huvudbok_2020", "2020-01", "2020-12", "history",
-     "SIE 4 export of the 2020 ledger", "se"),
-    (_LEDGER, "0013", (2022, 3, 2, 7, 20), "halland_raindance_huvudbok_2021-01_2021-04", "2021-01", "2021-04",
-     "history", "SIE 4 export of January-April 2021; April lacks a supplier invoice registered late and has a "
-     "development grant on the wrong verksamhet (uppdrag Regionkontoret instead of Utvecklingsmedel)", "se"),
-    (_BUDGET, "0013", (2022, 3, 2, 7, 30), "halland_budget_2020", "2020-01", "2020-12", "history",
-     "budget 2020 by account and verksamhet", "csv"),
-    (_BUDGET, "0013", (2022, 3, 2, 7, 35), "halland_budget_2021", "2021-01", "2021-12", "history",
-     "budget 2021 by account and verksamhet", "csv"),
-    (_FORECAST, "0013", (2022, 3, 2, 7, 40), "halland_prognos_202102", "2021-02", "2021-02", "history",
-     "forecast after February 2021", "csv"),
-    (_FORECAST, "0013", (2022, 3, 2, 7, 45), "halland_prognos_202104", "2021-04", "2021-04", "history",
-     "forecast after April 2021 (seed 004: Regionkontoret -475 423 tkr)", "csv"),
-    (_INVESTMENTS, "0013", (2022, 3, 2, 7, 50), "halland_investeringar_202102", "2021-02", "2021-02", "history",
-     "investment follow-up after February 2021 (seed 004's 'Utfall februari')", "csv"),
-    (_INVESTMENTS, "0013", (2022, 3, 2, 7, 55), "halland_investeringar_202104", "2021-04", "2021-04", "history",
-     "investment follow-up after April 2021 (seed 004's budget and forecast)", "csv"),
-    (_LEDGER, "0013", (2022, 3, 9, 8, 25), "halland_raindance_huvudbok_2021-03_test", "2021-03", "2021-03", "broken",
-     "test export of March 2021 in which one supplier invoice does not balance: must be quarantined", "se"),
-    (_LEDGER, "0013", (2022, 3, 14, 9, 35), "halland_raindance_huvudbok_2021-04_rattelse", "2021-04", "2021-04",
-     "correction", "re-delivers April 2021 with the late invoice and the grant on Utvecklingsmedel", "se"),
-    # Region Jönköpings län: five years of history, a broken re-delivery and a correction
-    *(
-        (_LEDGER, "0006", (2022, 3, 3, 13, 5 * (year - 2015)), f"jonkoping_huvudbok_{year}", f"{year}-01",
-         f"{year}-12", "history", f"ledger {year} per month and code string", "csv")
-        for year in range(2016, 2020)
-    ),
-    (_LEDGER, "0006", (2022, 3, 3, 13, 25), "jonkoping_huvudbok_2020", "2020-01", "2020-12", "history",
-     "ledger 2020 per posting; December lacks the final settlement of the state grant for lost fares", "csv"),
-    *(
-        (_BUDGET, "0006", (2022, 3, 3, 13, 31 + 5 * (year - 2016)), f"jonkoping_budget_{year}", f"{year}-01",
-         f"{year}-12", "history", f"budget {year}: Länstrafiken by report line, other units by account", "csv")
-        for year in range(2016, 2021)
-    ),
-    (_FORECAST, "0006", (2022, 3, 3, 13, 58), "jonkoping_prognos_202008", "2020-08", "2020-08", "history",
-     "forecast after tertial 2 2020 (seed 002: Länstrafiken -28,3 mnkr against budget)", "csv"),
-    (_LEDGER, "0006", (2022, 3, 10, 11, 15), "jonkoping_huvudbok_2020-11_komplettering", "2020-11", "2020-11",
-     "broken", "re-delivery of November 2020 with an amount of three decimals and an Ansvar that is no unit: "
-     "must be quarantined", "csv"),
-    (_LEDGER, "0006", (2022, 3, 17, 15, 40), "jonkoping_huvudbok_2020-12_rattelse", "2020-12", "2020-12",
-     "correction", "re-delivers December 2020 with the final settlement of the state grant for lost fares", "csv"),
-    # Region Värmland: deliveries as the year goes by
-    (_LEDGER, "0017", (2023, 2, 6, 9, 10), "varmland_huvudbok_2022", "2022-01", "2022-12", "history",
-     "ledger 2022 per month and code string", "csv"),
-    (_BUDGET, "0017", (2023, 2, 6, 9, 20), "varmland_budget_2022", "2022-01", "2022-12", "history", "budget 2022",
-     "csv"),
-    (_BUDGET, "0017", (2023, 2, 6, 9, 25), "varmland_budget_2023", "2023-01", "2023-12", "history", "budget 2023",
-     "csv"),
-    (_FORECAST, "0017", (2023, 5, 15, 9, 10), "varmland_prognos_202304", "2023-04", "2023-04", "history",
-     "forecast after tertial 1 2023", "csv"),
-    (_LEDGER, "0017", (2023, 9, 18, 9, 10), "varmland_huvudbok_2023-01_2023-08", "2023-01", "2023-08", "history",
-     "ledger January-August 2023; June has the Värmlandstrafik invoice booked twice", "csv"),
-    (_FORECAST, "0017", (2023, 9, 18, 9, 20), "varmland_prognos_202308", "2023-08", "2023-08", "history",
-     "forecast after August 2023 (seed 003: a surplus of 49,4 mnkr)", "csv"),
-    (_LEDGER, "0017", (2023, 10, 2, 10, 45), "varmland_huvudbok_2023-06_rattelse", "2023-06", "2023-06",
-     "correction", "re-delivers June 2023 without the double-booked invoice", "csv"),
-]
-# fmt: on
+
+@dataclass(frozen=True)
+class _PlannedDelivery:
+    """A row of ``tables/deliveries.csv``: a file and the months it covers (first to last)."""
+
+    source: str
+    region_id: str
+    delivered_at: datetime
+    slug: str
+    first_month: str
+    last_month: str
+    kind: str
+    note: str
+    extension: str
 
 
 def _plan() -> tuple[FinanceDelivery, ...]:
     deliveries = [
-        FinanceDelivery(source, region, _at(*when), slug, tuple(_months(first, last)), kind, note, extension)
-        for source, region, when, slug, first, last, kind, note, extension in _DELIVERY_PLAN
+        FinanceDelivery(
+            d.source,
+            d.region_id,
+            d.delivered_at,
+            d.slug,
+            tuple(_months(d.first_month, d.last_month)),
+            d.kind,
+            d.note,
+            d.extension,
+        )
+        for d in table("finance", "deliveries", _PlannedDelivery)
     ]
     return tuple(sorted(deliveries, key=lambda d: (d.delivered_at, d.name)))
 
@@ -1868,22 +1373,6 @@ def _objects(x: _Line) -> tuple[tuple[str, str], ...]:
     return tuple((dim, code) for dim, code in parts if code)
 
 
-_MONTH_NAMES = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
-
-
 def _vouchers(rows: list[_Line]) -> list[_Voucher]:
     """Group month rows into balanced vouchers: salaries, supplier and customer invoices, internal invoices."""
     groups: dict[tuple[str, str, str], list[_Line]] = {}
@@ -1904,7 +1393,7 @@ def _vouchers(rows: list[_Line]) -> list[_Voucher]:
     vouchers = []
     for (month, series, key), members in groups.items():
         year, number = int(month[:4]), int(month[5:])
-        name = f"{_MONTH_NAMES[number - 1]} {year}"
+        name = f"{MONTHS[number - 1]} {year}"
         rng = random.Random(f"{month}|{series}|{key}")
         total = sum(x.amount for x in members)
         trans = [(x.konto, _objects(x), x.amount, x.text) for x in members]
@@ -1958,7 +1447,7 @@ def _sie_bytes(year: int, vouchers: list[_Voucher], generated: date) -> bytes:
     accounts = sorted({t[0] for v in vouchers for t in v.rows})
     objects: dict[tuple[str, str], str] = {}
     names = _unit_names("0013", date(year, 12, 31))
-    lookups = {"20": _HALLAND_VERKSAMHET, "21": _HALLAND_AKTIVITET, "22": _HALLAND_MOTPART}
+    lookups = _HALLAND_OBJECTS
     projects = {p.code: p.name for p in _HALLAND_PROJECTS}
     for v in vouchers:
         for _, objs, _, _ in v.rows:

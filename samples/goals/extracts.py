@@ -24,112 +24,60 @@ The files are UTF-8 (the targets with a byte-order mark) and land after the orga
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from samples.tables import table
 
 REGION_ID = "0006"
 RLK = "061100"
 JLT = "062100"
 
-#: (unit, indicator, comparison, target, tolerance) for 2020 as printed (seed 002).
-TARGETS_2020 = [
-    (RLK, "open_comparisons_indicators", "minst", "60", ""),
-    (RLK, "competence_plans_share", "minst", "90", ""),
-    (RLK, "sick_leave_rate", "högst", "3,1", ""),
-    (RLK, "appraisal_talks_share", "minst", "90", ""),
-    (RLK, "finance_budget_deviation", "minst", "0", ""),
-    (JLT, "travel_time_general", "minst", "30", ""),
-    (JLT, "travel_time_service_trips", "minst", "92", ""),
-    (JLT, "value_for_money", "minst", "50", ""),
-    (JLT, "fardtjanst_decision_days", "högst", "18", ""),
-    (JLT, "nki_general_public", "minst", "55", ""),
-    (JLT, "nki_travellers", "minst", "65", ""),
-    (JLT, "nki_service_trips", "minst", "85", ""),
-    (JLT, "trains_on_time_share", "minst", "95", ""),
-    (JLT, "passenger_safety", "minst", "70", ""),
-    (JLT, "vehicle_inspections_share", "minst", "50", ""),
-    (JLT, "vehicle_inspections_service_share", "minst", "90", ""),
-    (JLT, "responsiveness", "minst", "36", ""),
-    (JLT, "competence_plans_share", "minst", "90", ""),
-    (JLT, "appraisal_talks_share", "minst", "90", ""),
-    (JLT, "boardings_per_10_vehicle_km", "minst", "9,2", ""),
-    (JLT, "boardings_excl_school_cards", "ökning med %", "1", ""),
-    (JLT, "service_trip_cost_per_passenger_km", "högst", "21,96", ""),
-    (JLT, "tax_subsidy_rate", "högst", "60", ""),
-    (JLT, "finance_budget_deviation", "minst", "0", ""),
-]
 
+@dataclass(frozen=True)
+class _Target:
+    year: int
+    unit: str
+    indicator: str
+    comparison: str
+    target: str  # as delivered (decimal comma)
+    tolerance: str
+
+
+@dataclass(frozen=True)
+class _Reported:
+    year: int
+    unit: str
+    indicator: str
+    value: str  # as delivered (decimal comma)
+
+
+@dataclass(frozen=True)
+class _Structure:
+    unit: str
+    perspective: str
+    goal: str
+    success_factor: str
+    indicator: str
+
+
+_TARGETS = table("goals", "targets", _Target)
+_REPORTED = table("goals", "reported_values", _Reported)
+
+#: (unit, indicator, comparison, target, tolerance) for 2020 as printed (seed 002).
+TARGETS_2020 = [(x.unit, x.indicator, x.comparison, x.target, x.tolerance) for x in _TARGETS if x.year == 2020]
 #: (unit, indicator, comparison, target, tolerance) for 2019: Regionledningskontoret's five, with a band
 #: on Ekonomi i balans (SEK).
-TARGETS_2019 = [
-    (RLK, "open_comparisons_indicators", "minst", "60", ""),
-    (RLK, "competence_plans_share", "minst", "90", ""),
-    (RLK, "sick_leave_rate", "högst", "3,1", ""),
-    (RLK, "appraisal_talks_share", "minst", "90", ""),
-    (RLK, "finance_budget_deviation", "minst", "0", "500000"),
-]
-
+TARGETS_2019 = [(x.unit, x.indicator, x.comparison, x.target, x.tolerance) for x in _TARGETS if x.year == 2019]
 #: (unit, indicator, value) reported for 2019 (year); the sample's own, not printed in seed 002.
-REPORTED_2019 = [
-    (RLK, "open_comparisons_indicators", "65"),
-    (RLK, "competence_plans_share", "92"),
-    (RLK, "appraisal_talks_share", "80"),
-]
-
+REPORTED_2019 = [(x.unit, x.indicator, x.value) for x in _REPORTED if x.year == 2019]
 #: (unit, indicator, value) reported for 2020 (year): values no source system computes.
-REPORTED_2020 = [
-    (RLK, "open_comparisons_indicators", "71,7"),
-    (RLK, "competence_plans_share", "54"),
-    (RLK, "appraisal_talks_share", "65"),
-    (JLT, "travel_time_general", "25"),
-    (JLT, "travel_time_service_trips", "95"),
-    (JLT, "value_for_money", "43"),
-    (JLT, "fardtjanst_decision_days", "37"),
-    (JLT, "nki_general_public", "49"),
-    (JLT, "nki_travellers", "60"),
-    (JLT, "nki_service_trips", "83"),
-    (JLT, "trains_on_time_share", "96"),
-    (JLT, "passenger_safety", "67"),
-    (JLT, "vehicle_inspections_share", "94"),
-    (JLT, "vehicle_inspections_service_share", "100"),
-    (JLT, "responsiveness", "36"),
-    (JLT, "competence_plans_share", "100"),
-    (JLT, "appraisal_talks_share", "102"),
-]
-
+REPORTED_2020 = [(x.unit, x.indicator, x.value) for x in _REPORTED if x.year == 2020]
 #: (unit, perspective, goal, success factor, indicator) of the 2020 goal structure, in print order.
 STRUCTURE_2020 = [
-    (RLK, "Medborgare och kund", "Kvalitet och effektivitet", "Jämförelser med andra", "open_comparisons_indicators"),
-    (RLK, "Medarbetare", "Attraktiv arbetsgivare", "Kompetensförsörjning", "competence_plans_share"),
-    (RLK, "Medarbetare", "Attraktiv arbetsgivare", "Hälsa, delaktighet och likabehandling", "sick_leave_rate"),
-    (RLK, "Medarbetare", "Attraktiv arbetsgivare", "Ledarskap och medarbetarskap", "appraisal_talks_share"),
-    (RLK, "Ekonomi", "God ekonomisk hushållning", "Ekonomi i balans", "finance_budget_deviation"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Nöjda kunder", "nki_general_public"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Nöjda kunder", "nki_travellers"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Nöjda kunder", "nki_service_trips"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Nöjda kunder", "travel_time_general"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Nöjda kunder", "travel_time_service_trips"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Nöjda kunder", "value_for_money"),
-    (JLT, "Medborgare och kund", "Prisvärda, enkla och säkra resor", "Tillgänglighet", "fardtjanst_decision_days"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Trafikutbud med högt resande",
-     "boardings_per_10_vehicle_km"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Trafikutbud med högt resande",
-     "boardings_excl_school_cards"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Tryggt och säkert",
-     "trains_on_time_share"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Tryggt och säkert",
-     "passenger_safety"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Tryggt och säkert",
-     "vehicle_inspections_share"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Tryggt och säkert",
-     "vehicle_inspections_service_share"),
-    (JLT, "Process och produktion", "Ändamålsenlig och kostnadseffektiv trafik", "Lyhördhet", "responsiveness"),
-    (JLT, "Medarbetare", "Attraktiv arbetsgivare", "Kompetensförsörjning", "competence_plans_share"),
-    (JLT, "Medarbetare", "Attraktiv arbetsgivare", "Ledarskap och medarbetarskap", "appraisal_talks_share"),
-    (JLT, "Ekonomi", "Ekonomi i balans", "Högt resandeunderlag", "service_trip_cost_per_passenger_km"),
-    (JLT, "Ekonomi", "Ekonomi i balans", "Högt resandeunderlag", "tax_subsidy_rate"),
-    (JLT, "Ekonomi", "Ekonomi i balans", "Ekonomi i balans", "finance_budget_deviation"),
-]  # fmt: skip
+    (x.unit, x.perspective, x.goal, x.success_factor, x.indicator) for x in table("goals", "structure_2020", _Structure)
+]
 
 DELIVERED_AT = datetime(2022, 4, 20, 9, 0, tzinfo=UTC)
 

@@ -7,7 +7,8 @@ from 2019-01 to 2023-12, written as the regions would deliver them to ``landing/
 How the data is made:
 
 1. Each region has an organisation tree (region, nämnd/styrelse, förvaltning, område/avdelning,
-   enhet) with history: units are renamed and moved on the first of a month.
+   enhet; ``tables/organisation.csv``) with history: units are renamed and moved on the first of a
+   month (``tables/organisation_changes.csv``).
 2. A month-by-month staffing simulation fills every unit's positions (seats): people leave
    (turnover, retirement at 65-67), vacancies are refilled after a lag. Department heads sit on the
    department itself; everyone else on an enhet.
@@ -36,6 +37,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from samples.tables import by_region, table
 
 SEED = 20190597
 
@@ -149,14 +152,6 @@ def _personnummer(rng: random.Random, born: date, gender: str, used: set[str]) -
 # Organisation
 # --------------------------------------------------------------------------------------------------
 
-_LEVELS = {
-    "R": "Region",
-    "N": "Nämnd/styrelse",
-    "F": "Förvaltning",
-    "A": "Område/avdelning",
-    "E": "Enhet",
-}
-
 
 @dataclass(frozen=True)
 class Sector:
@@ -243,6 +238,13 @@ class OrgRow:
 
 @dataclass(frozen=True)
 class _UnitSpec:
+    """A unit of a region's organisation tree as the sample first has it (``tables/organisation.csv``).
+
+    ``level`` is the Swedish label of the extract's Nivå; ``seats`` the positions the staffing
+    simulation fills (on an Område/avdelning: its head); ``sector`` the kind of workplace (:data:`SECTORS`).
+    """
+
+    region_id: str
     code: str
     name: str
     parent: str | None
@@ -252,196 +254,27 @@ class _UnitSpec:
     sector: str | None
 
 
-def _units(rows: list[tuple]) -> list[_UnitSpec]:
-    return [
-        _UnitSpec(code, name, parent, _LEVELS[level], date.fromisoformat(since), seats, sector)
-        for code, name, parent, level, since, seats, sector in rows
-    ]
+@dataclass(frozen=True)
+class _Change:
+    """A unit renamed or moved on the first day of a month (``tables/organisation_changes.csv``)."""
+
+    region_id: str
+    code: str
+    on: date
+    name: str | None  # the new name, or None: unchanged
+    parent: str | None  # the new parent, or None: unchanged
+    note: str
 
 
-# (code, name, parent, level, valid from, seats, sector). Seats on an Område/avdelning are its head.
-_HALLAND = _units(
-    [
-        ("0001", "Region Halland", None, "R", "2011-01-01", 0, None),
-        ("0010", "Regionstyrelsen", "0001", "N", "2011-01-01", 0, None),
-        ("0020", "Hälso- och sjukvårdsnämnden", "0001", "N", "2011-01-01", 0, None),
-        ("0100", "Regionkontoret", "0010", "F", "2017-01-01", 0, None),
-        ("0110", "Regiondirektörens stab", "0100", "A", "2017-01-01", 1, "office"),
-        ("0111", "Kansli och nämndadministration", "0110", "E", "2017-01-01", 10, "office"),
-        ("0112", "Kommunikation", "0110", "E", "2017-01-01", 11, "office"),
-        ("0120", "Ekonomiavdelningen", "0100", "A", "2017-01-01", 1, "office"),
-        ("0121", "Redovisning och finans", "0120", "E", "2017-01-01", 12, "office"),
-        ("0122", "Budget och analys", "0120", "E", "2017-01-01", 9, "office"),
-        ("0130", "HR-avdelningen", "0100", "A", "2017-01-01", 1, "office"),
-        ("0131", "HR-strategi och arbetsmiljö", "0130", "E", "2017-01-01", 10, "office"),
-        ("0132", "Lön och pension", "0130", "E", "2017-01-01", 13, "office"),
-        ("0140", "Hälso- och sjukvårdsavdelningen", "0100", "A", "2017-01-01", 1, "office"),
-        ("0141", "Strategisk utveckling", "0140", "E", "2017-01-01", 15, "office"),
-        ("0142", "Expertstöd", "0140", "E", "2018-03-01", 11, "office"),
-        ("0150", "Avdelningen för digital utveckling", "0100", "A", "2017-01-01", 1, "office"),
-        ("0151", "Digitala tjänster", "0150", "E", "2017-01-01", 13, "office"),
-        ("0153", "Informationssäkerhet", "0150", "E", "2022-06-01", 5, "office"),
-        ("0160", "Avdelningen för regional utveckling", "0100", "A", "2017-01-01", 1, "office"),
-        ("0161", "Näringsliv och innovation", "0160", "E", "2017-01-01", 11, "office"),
-        ("0162", "Kultur och folkbildning", "0160", "E", "2017-01-01", 10, "office"),
-        ("0400", "Regionservice", "0010", "F", "2014-01-01", 0, None),
-        ("0410", "Fastighet", "0400", "A", "2014-01-01", 1, "service"),
-        ("0411", "Fastighetsförvaltning Halmstad", "0410", "E", "2014-01-01", 14, "service"),
-        ("0412", "Fastighetsförvaltning Varberg", "0410", "E", "2014-01-01", 12, "service"),
-        ("0420", "Kost och lokalvård", "0400", "A", "2014-01-01", 1, "service"),
-        ("0421", "Kost Halmstad", "0420", "E", "2014-01-01", 18, "service"),
-        ("0422", "Lokalvård Varberg", "0420", "E", "2014-01-01", 16, "service"),
-        ("0500", "Hallands sjukhus", "0020", "F", "2011-01-01", 0, None),
-        ("0510", "Område Halmstad", "0500", "A", "2016-01-01", 1, "care"),
-        ("0511", "Akutmottagning Halmstad", "0510", "E", "2016-01-01", 35, "care"),
-        ("0512", "Medicinavdelning 1 Halmstad", "0510", "E", "2016-01-01", 30, "care"),
-        ("0513", "Barn- och ungdomsmottagning Halmstad", "0510", "E", "2016-01-01", 20, "care"),
-        ("0520", "Område Varberg", "0500", "A", "2016-01-01", 1, "care"),
-        ("0521", "Ortopedavdelning Varberg", "0520", "E", "2016-01-01", 28, "care"),
-        ("0522", "Kirurgmottagning Varberg", "0520", "E", "2016-01-01", 22, "care"),
-        ("0600", "Närsjukvården Halland", "0020", "F", "2011-01-01", 0, None),
-        ("0610", "Vårdcentraler", "0600", "A", "2011-01-01", 1, "care"),
-        ("0611", "Vårdcentralen Andersberg", "0610", "E", "2011-01-01", 24, "care"),
-        ("0612", "Vårdcentralen Falkenberg", "0610", "E", "2011-01-01", 22, "care"),
-        ("0613", "Vårdcentralen Kungsbacka", "0610", "E", "2011-01-01", 26, "care"),
-    ]
-)
-
-_VARMLAND = _units(
-    [
-        ("10000", "Region Värmland", None, "R", "2019-01-01", 0, None),
-        ("11000", "Regionstyrelsen", "10000", "N", "2019-01-01", 0, None),
-        ("11100", "Regionledningskontoret", "11000", "F", "2019-01-01", 0, None),
-        ("11110", "Ekonomistaben", "11100", "A", "2019-01-01", 1, "office_mixed"),
-        ("11111", "Redovisning", "11110", "E", "2019-01-01", 27, "office_mixed"),
-        ("11112", "Controller och analys", "11110", "E", "2019-01-01", 24, "office_mixed"),
-        ("11120", "HR-staben", "11100", "A", "2019-01-01", 1, "office_mixed"),
-        ("11121", "HR-service", "11120", "E", "2019-01-01", 29, "office_mixed"),
-        ("11122", "Lön och pension", "11120", "E", "2019-01-01", 34, "office_mixed"),
-        ("11130", "Digitalisering och IT", "11100", "A", "2019-01-01", 1, "office_mixed"),
-        ("11131", "IT-drift", "11130", "E", "2019-01-01", 36, "office_mixed"),
-        ("11132", "Systemförvaltning", "11130", "E", "2019-01-01", 34, "office_mixed"),
-        ("11133", "IT-support", "11130", "E", "2019-01-01", 29, "office_mixed"),
-        ("11140", "Regional utveckling", "11100", "A", "2019-01-01", 1, "office_mixed"),
-        ("11141", "Näringsliv och innovation", "11140", "E", "2019-01-01", 22, "office_mixed"),
-        ("11142", "Kollektivtrafik och infrastruktur", "11140", "E", "2019-01-01", 20, "office_mixed"),
-        ("11150", "Kansli och kommunikation", "11100", "A", "2019-01-01", 1, "office_mixed"),
-        ("11151", "Kansli", "11150", "E", "2019-01-01", 19, "office_mixed"),
-        ("11152", "Kommunikation", "11150", "E", "2019-01-01", 22, "office_mixed"),
-        ("11160", "Regionfastigheter", "11100", "A", "2019-01-01", 1, "service"),
-        ("11161", "Fastighetsförvaltning", "11160", "E", "2019-01-01", 30, "service"),
-        ("11162", "Projekt och byggnation", "11160", "E", "2019-01-01", 24, "office"),
-        ("11200", "Regionservice", "11000", "F", "2019-01-01", 0, None),
-        ("11210", "Hjälpmedelscentralen", "11200", "A", "2019-01-01", 1, "service"),
-        ("11211", "Hjälpmedel", "11210", "E", "2019-01-01", 26, "service"),
-        ("11220", "Service och transport", "11200", "A", "2019-01-01", 1, "service"),
-        ("11221", "Transport och logistik", "11220", "E", "2019-01-01", 22, "service"),
-        ("12000", "Hälso- och sjukvårdsnämnden", "10000", "N", "2019-01-01", 0, None),
-        ("12100", "Centralsjukhuset Karlstad", "12000", "F", "2019-01-01", 0, None),
-        ("12110", "Medicinområdet", "12100", "A", "2019-01-01", 1, "care"),
-        ("12111", "Akutvårdsavdelning", "12110", "E", "2019-01-01", 99, "care"),
-        ("12112", "Hjärtavdelning", "12110", "E", "2019-01-01", 90, "care"),
-        ("12113", "Infektionsavdelning", "12110", "E", "2019-01-01", 75, "care"),
-        ("12120", "Kirurgiområdet", "12100", "A", "2019-01-01", 1, "care"),
-        ("12121", "Operation och anestesi", "12120", "E", "2019-01-01", 132, "care"),
-        ("12122", "Kirurgavdelning", "12120", "E", "2019-01-01", 99, "care"),
-        ("12200", "Nära vård", "12000", "F", "2019-01-01", 0, None),
-        ("12210", "Vårdcentraler", "12200", "A", "2019-01-01", 1, "care"),
-        ("12211", "Vårdcentralen Gripen", "12210", "E", "2019-01-01", 66, "care"),
-        ("12212", "Vårdcentralen Kristinehamn", "12210", "E", "2019-01-01", 63, "care"),
-        ("12213", "Vårdcentralen Arvika", "12210", "E", "2019-01-01", 59, "care"),
-        ("12220", "Psykiatri", "12200", "A", "2019-01-01", 1, "care"),
-        ("12221", "Psykiatrisk öppenvård", "12220", "E", "2019-01-01", 90, "care"),
-        ("12222", "Rättspsykiatri", "12220", "E", "2019-01-01", 75, "care"),
-    ]
-)
-
-_JONKOPING = _units(
-    [
-        ("060000", "Region Jönköpings län", None, "R", "2015-01-01", 0, None),
-        ("061000", "Regionstyrelsen", "060000", "N", "2015-01-01", 0, None),
-        ("061100", "Regionledningskontor med verksamhetsnära funktion", "061000", "F", "2015-01-01", 0, None),
-        ("061110", "Folkhälsa och sjukvård", "061100", "A", "2015-01-01", 1, "office"),
-        ("061111", "Folkhälsa", "061110", "E", "2015-01-01", 44, "office"),
-        ("061112", "Sjukvårdsstrategi och analys", "061110", "E", "2015-01-01", 39, "office"),
-        ("061120", "Regional utveckling", "061100", "A", "2015-01-01", 1, "office"),
-        ("061121", "Näringsliv och kompetensförsörjning", "061120", "E", "2015-01-01", 32, "office"),
-        ("061122", "Kultur och utbildning", "061120", "E", "2015-01-01", 37, "office"),
-        ("061130", "Kansliavdelningen", "061100", "A", "2015-01-01", 1, "office"),
-        ("061131", "Kansli och juridik", "061130", "E", "2015-01-01", 30, "office"),
-        ("061132", "Regionarkivet", "061130", "E", "2015-01-01", 14, "office"),
-        ("061140", "Kommunikationsavdelningen", "061100", "A", "2015-01-01", 1, "office"),
-        ("061141", "Kommunikation", "061140", "E", "2015-01-01", 29, "office"),
-        ("061150", "HR-avdelningen", "061100", "A", "2015-01-01", 1, "office"),
-        ("061151", "HR-stöd", "061150", "E", "2015-01-01", 44, "office"),
-        ("061152", "Lön och pension", "061150", "E", "2015-01-01", 39, "office"),
-        ("061160", "Ekonomiavdelningen", "061100", "A", "2015-01-01", 1, "office"),
-        ("061161", "Redovisning och finans", "061160", "E", "2015-01-01", 37, "office"),
-        ("061162", "Ekonomistyrning", "061160", "E", "2015-01-01", 31, "office"),
-        ("061170", "Futurum", "061100", "A", "2015-01-01", 1, "office"),
-        ("061171", "Futurum - akademi för hälsa och vård", "061170", "E", "2015-01-01", 44, "office"),
-        ("061180", "Qulturum", "061100", "A", "2015-01-01", 1, "office"),
-        ("061181", "Qulturum", "061180", "E", "2015-01-01", 37, "office"),
-        ("061200", "Verksamhetsstöd och service", "061000", "F", "2015-01-01", 0, None),
-        ("061210", "Fastighet", "061200", "A", "2015-01-01", 1, "service"),
-        ("061211", "Fastighetsdrift", "061210", "E", "2015-01-01", 40, "service"),
-        ("061220", "Kost och service", "061200", "A", "2015-01-01", 1, "service"),
-        ("061221", "Kost", "061220", "E", "2015-01-01", 45, "service"),
-        ("061222", "Lokalvård", "061220", "E", "2015-01-01", 40, "service"),
-        ("061230", "Informationsförvaltning", "061200", "A", "2020-09-01", 0, None),
-        ("062000", "Nämnd för arbetsmarknad, näringsliv och attraktivitet", "060000", "N", "2015-01-01", 0, None),
-        ("062100", "Länstrafiken", "062000", "F", "2015-01-01", 0, None),
-        ("062110", "Allmän kollektivtrafik", "062100", "A", "2015-01-01", 1, "transport"),
-        ("062111", "Trafikplanering", "062110", "E", "2015-01-01", 22, "transport"),
-        ("062112", "Marknad och försäljning", "062110", "E", "2015-01-01", 17, "transport"),
-        ("062120", "Serviceresor", "062100", "A", "2015-01-01", 1, "transport"),
-        ("062121", "Beställningscentral", "062120", "E", "2015-01-01", 24, "transport"),
-        ("062122", "Färdtjänst och sjukresor", "062120", "E", "2015-01-01", 15, "transport"),
-        ("062130", "Verksamhetsstöd Länstrafiken", "062100", "A", "2015-01-01", 1, "transport"),
-        ("062131", "Ekonomi och administration", "062130", "E", "2015-01-01", 15, "transport"),
-        ("062140", "Kund och marknad", "062100", "A", "2020-06-01", 0, None),
-        ("063000", "Nämnd för folkhälsa och sjukvård", "060000", "N", "2015-01-01", 0, None),
-        ("063100", "Medicinsk vård", "063000", "F", "2015-01-01", 0, None),
-        ("063110", "Medicinkliniken Ryhov", "063100", "A", "2015-01-01", 1, "care"),
-        ("063111", "Medicinavdelning 1 Ryhov", "063110", "E", "2015-01-01", 45, "care"),
-        ("063112", "Hjärtintensiven Ryhov", "063110", "E", "2015-01-01", 35, "care"),
-        ("063120", "Medicinkliniken Höglandet", "063100", "A", "2015-01-01", 1, "care"),
-        ("063121", "Medicinavdelning Eksjö", "063120", "E", "2015-01-01", 40, "care"),
-        ("063200", "Kirurgisk vård", "063000", "F", "2015-01-01", 0, None),
-        ("063210", "Kirurgkliniken Ryhov", "063200", "A", "2015-01-01", 1, "care"),
-        ("063211", "Kirurgavdelning Ryhov", "063210", "E", "2015-01-01", 50, "care"),
-        ("063212", "Operation Ryhov", "063210", "E", "2015-01-01", 55, "care"),
-    ]
-)
-
-# (code, first day of the change, new name or None, new parent or None)
-_CHANGES: dict[str, list[tuple[str, str, str | None, str | None]]] = {
-    "0013": [
-        # The regiongemensam IT- och digitaliseringsfunktion from 1 October 2021 (seed 004).
-        ("0150", "2021-10-01", "IT- och digitaliseringsavdelningen", None),
-        ("0142", "2021-10-01", None, "0150"),
-    ],
-    "0017": [
-        ("11130", "2022-01-01", "Digitaliseringsstaben", None),
-        # Regionfastigheter leaves Regionledningskontoret for Regionservice.
-        ("11160", "2022-09-01", None, "11200"),
-    ],
-    "0006": [
-        # Länstrafiken reorganised before the summer of 2020 (seed 002).
-        ("062112", "2020-06-01", "Kundservice och försäljning", "062140"),
-        # Regionarkivet leaves the Regionledningskontor in September 2020: counts under it until August.
-        ("061132", "2020-09-01", None, "061230"),
-    ],
-}
-
-_SPECS: dict[str, list[_UnitSpec]] = {"0013": _HALLAND, "0017": _VARMLAND, "0006": _JONKOPING}
+_SPECS: dict[str, list[_UnitSpec]] = by_region(table("hr", "organisation", _UnitSpec))
+_CHANGES: dict[str, list[_Change]] = by_region(table("hr", "organisation_changes", _Change))
 
 
 def organisation_rows(region_id: str, as_of: date | None = None) -> list[OrgRow]:
     """The region's organisation history; ``as_of`` gives the extract as known on that day."""
     changes: dict[str, list[tuple[date, str | None, str | None]]] = {}
-    for code, on, name, parent in _CHANGES[region_id]:
-        changes.setdefault(code, []).append((date.fromisoformat(on), name, parent))
+    for change in _CHANGES.get(region_id, []):
+        changes.setdefault(change.code, []).append((change.on, change.name, change.parent))
     rows: list[OrgRow] = []
     for unit in _SPECS[region_id]:
         name, parent, since = unit.name, unit.parent, unit.valid_from

@@ -45,8 +45,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from samples.finance.extracts import FigureRef
+from samples.figures import FigureRef
 from samples.ridership.gtfs import SampleFeed, sample_feed, write_gtfs_sample
+from samples.tables import grouped, table
 
 REGION_ID = "0006"
 AUTHORITY = "062100"  # Länstrafiken in the HR sample's organisation tree
@@ -98,76 +99,112 @@ FIGURE_SCALE = {"thousand trips": 1000, "thousand vehicle-km": 1000, "mnkr": 1_0
 # Yearly totals (exact) chosen so that every printed figure rounds to the print
 # --------------------------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class _Year:
+    """A year's totals (``tables/years.csv``); see the names below."""
+
+    year: int
+    boardings: int
+    school_card_boardings: int
+    passenger_km: float
+    service_cost: float  # SEK
+    population: int
+
+
+@dataclass(frozen=True)
+class _ServiceTrips:
+    year: int
+    trip_type: str
+    trips: int
+
+
+@dataclass(frozen=True)
+class _VehicleKm:
+    year: int
+    traffic_area: str
+    vehicle_km: int
+
+
+@dataclass(frozen=True)
+class _TrafficArea:
+    traffic_area: str
+    boarding_share: float | None  # None: no boardings (service trips)
+    operator: str  # who reports the area's production
+
+
+@dataclass(frozen=True)
+class _Product:
+    product: str
+    share: float
+
+
+@dataclass(frozen=True)
+class _MonthProfile:
+    month: int
+    boardings: float
+    boardings_2020: float
+    school_cards: float
+    school_cards_2020: float
+    service_trips: float
+    service_trips_2020: float
+    traffic: float
+
+
+@dataclass(frozen=True)
+class _DayWeight:
+    weekday: str
+    general: float
+    school_cards: float
+
+
+_YEARS = table("ridership", "years", _Year)
+_AREAS = table("ridership", "traffic_areas", _TrafficArea)
+_PROFILES = table("ridership", "month_profiles", _MonthProfile)
+_DAY_WEIGHTS = table("ridership", "day_weights", _DayWeight)
+
 #: Boardings in general traffic (F176-F180; 2020 - 2019 = -8 940 950 -> -8 941 thousand, -40,48 %).
-BOARDINGS = {2016: 22_425_100, 2017: 22_783_100, 2018: 22_647_100, 2019: 22_088_050, 2020: 13_147_100}
+BOARDINGS = {x.year: x.boardings for x in _YEARS}
 #: Of which on school cards: upper-secondary schools taught at a distance from spring 2020, so
 #: school-card trips fell more than the rest (excluding them: 12 228 400 / 20 047 050 - 1 = -39,0 %).
-SCHOOL_CARD_BOARDINGS = {2016: 2_000_000, 2017: 2_020_000, 2018: 2_030_000, 2019: 2_041_000, 2020: 918_700}
+SCHOOL_CARD_BOARDINGS = {x.year: x.school_card_boardings for x in _YEARS}
 #: Each general traffic area's share of the boardings (not printed).
-AREA_SHARES = {
-    "stadstrafiken_jkp": 0.46,
-    "regionbussar": 0.37,
-    "krosatag": 0.09,
-    "vasttagen": 0.05,
-    "kust_till_kust": 0.01,
-    "opendeln": 0.02,
-}
+AREA_SHARES = {x.traffic_area: x.boarding_share for x in _AREAS if x.boarding_share is not None}
 #: School cards are used on the buses only.
 SCHOOL_AREAS = ("stadstrafiken_jkp", "regionbussar")
 #: Ticket products other than school cards, with their share of a line's boardings.
-PRODUCT_SHARES = {"REKASSA": 0.36, "APP": 0.2, "PERIOD30": 0.3, "PERIOD365": 0.08, "ENKEL": 0.04, "FRIBILJETT": 0.02}
+PRODUCT_SHARES = {x.product: x.share for x in table("ridership", "ticket_products", _Product)}
 
 #: Service trips per type (F181-F185, F219-F227): färdtjänst and sjukresor as printed, riksfärdtjänst
 #: and närtrafik small enough that "varav" färdtjänst + sjukresor make the printed total.
 SERVICE_TRIPS = {
-    2016: {"fardtjanst": 540_100, "sjukresa": 128_600, "riksfardtjanst": 150, "nartrafik": 200},
-    2017: {"fardtjanst": 550_200, "sjukresa": 130_500, "riksfardtjanst": 160, "nartrafik": 190},
-    2018: {"fardtjanst": 562_300, "sjukresa": 129_400, "riksfardtjanst": 170, "nartrafik": 180},
-    2019: {"fardtjanst": 591_000, "sjukresa": 124_000, "riksfardtjanst": 180, "nartrafik": 170},
-    2020: {"fardtjanst": 404_800, "sjukresa": 103_000, "riksfardtjanst": 120, "nartrafik": 190},
+    year: {x.trip_type: x.trips for x in trips}
+    for year, trips in grouped(table("ridership", "service_trips", _ServiceTrips), "year").items()
 }
 #: Passenger-km and the operators' cost (SEK) of all service trips per year: 2020 gives 26,86 SEK per
 #: passenger-km (F230; more travellers alone and the special covid transports).
-SERVICE_COST = {
-    2016: (10_400_000.0, 221_520_000.0),
-    2017: (10_600_000.0, 227_900_000.0),
-    2018: (10_790_000.0, 234_143_000.0),
-    2019: (11_120_000.0, 244_196_000.0),
-    2020: (7_600_000.0, 204_136_000.0),
-}
+SERVICE_COST = {x.year: (x.passenger_km, x.service_cost) for x in _YEARS}
+#: The traffic areas of the production reports, in their order.
+VEHICLE_KM_AREAS = tuple(x.traffic_area for x in _AREAS)
 #: Vehicle-km per traffic area (F186-F205 as printed, in km, plus the areas the multi-year table leaves
 #: out: with them 2020's general traffic runs 25 779 300 km, and 13 147 100 / 2 577 930 = 5,1 per mil).
-VEHICLE_KM = {
-    2016: (7_021_100, 13_593_100, 2_982_100, 1_820_000, 155_000, 590_000, 13_829_100),
-    2017: (7_042_100, 13_802_100, 2_810_100, 1_830_000, 156_000, 592_000, 14_370_100),
-    2018: (7_064_100, 13_487_100, 2_982_100, 1_840_000, 158_000, 596_000, 14_261_100),
-    2019: (7_038_100, 13_752_100, 3_061_100, 1_848_000, 159_000, 598_000, 14_741_100),
-    2020: (6_529_100, 13_603_100, 3_037_100, 1_850_000, 160_000, 600_000, 12_355_100),
-}
-VEHICLE_KM_AREAS = (
-    "stadstrafiken_jkp",
-    "regionbussar",
-    "krosatag",
-    "vasttagen",
-    "kust_till_kust",
-    "opendeln",
-    "serviceresor",
-)
+_KM = {(x.year, x.traffic_area): x.vehicle_km for x in table("ridership", "vehicle_km", _VehicleKm)}
+VEHICLE_KM = {x.year: tuple(_KM[x.year, area] for area in VEHICLE_KM_AREAS) for x in _YEARS}
 #: Population of Jönköpings län on 31 December.
-POPULATION = {2016: 352_735, 2017: 357_247, 2018: 360_825, 2019: 363_599, 2020: 364_750}
+POPULATION = {x.year: x.population for x in _YEARS}
 
 #: Monthly shape of a normal year, and 2020's factors on it (the pandemic from mid-March).
-MONTH_PROFILE = (0.088, 0.086, 0.092, 0.084, 0.088, 0.074, 0.052, 0.07, 0.094, 0.096, 0.092, 0.084)
-PANDEMIC_2020 = (1.03, 1.02, 0.74, 0.45, 0.46, 0.44, 0.47, 0.55, 0.66, 0.62, 0.52, 0.48)
-SCHOOL_PROFILE = (0.1, 0.1, 0.11, 0.09, 0.1, 0.05, 0.0, 0.06, 0.11, 0.11, 0.1, 0.07)
-SCHOOL_2020 = (1.0, 1.0, 0.6, 0.25, 0.25, 0.2, 0.0, 0.6, 0.75, 0.7, 0.55, 0.3)
-SERVICE_PROFILE = (0.082, 0.08, 0.085, 0.083, 0.085, 0.082, 0.075, 0.08, 0.085, 0.088, 0.087, 0.088)
-SERVICE_2020 = (1.05, 1.05, 0.85, 0.6, 0.62, 0.65, 0.68, 0.72, 0.75, 0.72, 0.66, 0.64)
-TRAFFIC_PROFILE = (0.085, 0.079, 0.087, 0.083, 0.086, 0.08, 0.074, 0.082, 0.085, 0.088, 0.085, 0.086)
+MONTH_PROFILE = tuple(x.boardings for x in _PROFILES)
+PANDEMIC_2020 = tuple(x.boardings_2020 for x in _PROFILES)
+SCHOOL_PROFILE = tuple(x.school_cards for x in _PROFILES)
+SCHOOL_2020 = tuple(x.school_cards_2020 for x in _PROFILES)
+SERVICE_PROFILE = tuple(x.service_trips for x in _PROFILES)
+SERVICE_2020 = tuple(x.service_trips_2020 for x in _PROFILES)
+TRAFFIC_PROFILE = tuple(x.traffic for x in _PROFILES)
 
-#: Day weights: weekdays, Saturdays, Sundays (school cards on school days only).
-DAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0, 0.55, 0.4)
-SCHOOL_DAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0)
+#: Day weights, Monday to Sunday (school cards on school days only).
+DAY_WEIGHTS = tuple(x.general for x in _DAY_WEIGHTS)
+SCHOOL_DAY_WEIGHTS = tuple(x.school_cards for x in _DAY_WEIGHTS)
 
 SEED = 20201231
 
@@ -458,15 +495,7 @@ def production_rows(year: int) -> list[tuple[str, str, str, int, str]]:
     """(month YYYYMM, Avtal, Trafikområde, vehicle-km, operator) per month and contract; Västtågen's
     operator reports by traffic area. A contract change mid-month splits the month by days."""
     rows = []
-    operators = {
-        "stadstrafiken_jkp": "Vy Buss",
-        "regionbussar": "Nobina",
-        "krosatag": "Transdev",
-        "vasttagen": "SJ Götalandståg",
-        "kust_till_kust": "Krösatågen",
-        "opendeln": "Vy Tåg",
-        "serviceresor": "Samtrans",
-    }
+    operators = {x.traffic_area: x.operator for x in _AREAS}
     for area, total in zip(VEHICLE_KM_AREAS, VEHICLE_KM[year], strict=True):
         for month, km in enumerate(apportion(total, list(TRAFFIC_PROFILE)), start=1):
             days = _days(year, month)

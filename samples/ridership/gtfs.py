@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
+from samples.tables import table
+
 REGION_ID = "0006"
 FEED_FILE = "jlt_gtfs_2020-12-14.zip"
 DEFAULT_DELIVERED_AT = datetime(2022, 2, 20, 9, 0, tzinfo=UTC)
@@ -35,78 +37,20 @@ _ZIP_TIME = (2020, 12, 14, 4, 0, 0)
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _FEED_INFO_COLUMNS = ("feed_id", "feed_publisher_name", "feed_publisher_url", "feed_lang")
 
-#: Stop areas: name -> (latitude, longitude, county code). County 06 unless given.
+
+@dataclass(frozen=True)
+class _StopArea:
+    """A stop area of ``tables/gtfs_stop_areas.csv`` (county 006 Jönköping; rail reaches 005, 007, 014)."""
+
+    name: str
+    lat: float
+    lon: float
+    county: str
+
+
+#: Stop areas: name -> (latitude, longitude, county code).
 _AREAS: dict[str, tuple[float, float, str]] = {
-    # Jönköping and Huskvarna (city traffic)
-    "Jönköping Resecentrum": (57.784750, 14.162150, "006"),
-    "Jönköping Juneporten": (57.781900, 14.155300, "006"),
-    "Jönköping Hovrättstorget": (57.783100, 14.168400, "006"),
-    "Jönköping Västra torget": (57.779600, 14.145100, "006"),
-    "Jönköping Ryhov": (57.765800, 14.195900, "006"),
-    "Jönköping Högskolan": (57.778300, 14.161900, "006"),
-    "Kungsängen": (57.772200, 14.176000, "006"),
-    "Råslätt centrum": (57.739200, 14.138400, "006"),
-    "Ekhagen": (57.764500, 14.212400, "006"),
-    "Tokarp": (57.776400, 14.109800, "006"),
-    "Bymarken": (57.771000, 14.131900, "006"),
-    "Österängen": (57.771600, 14.216200, "006"),
-    "Kortebo": (57.793500, 14.216800, "006"),
-    "Mariebo": (57.767200, 14.131000, "006"),
-    "Torpa": (57.775400, 14.198000, "006"),
-    "Dalvik": (57.793200, 14.195000, "006"),
-    "Ljungarum": (57.748800, 14.187100, "006"),
-    "Hovslätt": (57.731100, 14.130600, "006"),
-    "Huskvarna Centrum": (57.786200, 14.274600, "006"),
-    "Huskvarna Esplanaden": (57.789700, 14.281400, "006"),
-    "Huskvarna Öxnehaga": (57.777300, 14.254800, "006"),
-    "Huskvarna Stensholm": (57.795500, 14.291000, "006"),
-    "Norrahammar centrum": (57.701100, 14.106900, "006"),
-    "Taberg centrum": (57.679600, 14.085800, "006"),
-    # the rest of the county
-    "Bankeryd centrum": (57.861300, 14.124800, "006"),
-    "Habo busstation": (57.906900, 14.074500, "006"),
-    "Mullsjö station": (57.916400, 13.877900, "006"),
-    "Ölmstad": (57.908300, 14.393700, "006"),
-    "Gränna busstation": (58.025500, 14.461500, "006"),
-    "Tenhult": (57.704800, 14.320600, "006"),
-    "Forserum": (57.699900, 14.473700, "006"),
-    "Nässjö resecentrum": (57.652500, 14.696800, "006"),
-    "Malmbäck": (57.579000, 14.462500, "006"),
-    "Bodafors": (57.504300, 14.695500, "006"),
-    "Sävsjö station": (57.403400, 14.663400, "006"),
-    "Stockaryd": (57.316200, 14.589400, "006"),
-    "Vrigstad": (57.355700, 14.470600, "006"),
-    "Landsbro": (57.370000, 14.900000, "006"),
-    "Vetlanda resecentrum": (57.427600, 15.085200, "006"),
-    "Ekenässjön": (57.495000, 15.010000, "006"),
-    "Hult": (57.645000, 14.855000, "006"),
-    "Eksjö resecentrum": (57.666400, 14.970700, "006"),
-    "Ingatorp": (57.636000, 15.418000, "006"),
-    "Aneby station": (57.838500, 14.810000, "006"),
-    "Gripenberg": (57.955000, 14.840000, "006"),
-    "Frinnaryd": (57.930000, 14.810000, "006"),
-    "Tranås resecentrum": (58.037200, 14.978200, "006"),
-    "Vaggeryd resecentrum": (57.497600, 14.147000, "006"),
-    "Skillingaryd resecentrum": (57.432500, 14.090700, "006"),
-    "Värnamo resecentrum": (57.186000, 14.040000, "006"),
-    "Forsheda": (57.170000, 13.830000, "006"),
-    "Bredaryd": (57.170000, 13.740000, "006"),
-    "Smålandsstenar": (57.163000, 13.412000, "006"),
-    "Gislaved busstation": (57.304400, 13.540300, "006"),
-    "Anderstorp": (57.283300, 13.633300, "006"),
-    "Gnosjö busstation": (57.359000, 13.737000, "006"),
-    "Hillerstorp": (57.313000, 13.880000, "006"),
-    "Hestra": (57.443000, 13.595000, "006"),
-    "Burseryd": (57.210000, 13.280000, "006"),
-    # neighbouring counties (rail)
-    "Falköping resecentrum": (58.174000, 13.552000, "014"),
-    "Borås resecentrum": (57.721000, 12.940100, "014"),
-    "Limmared": (57.535000, 13.355000, "014"),
-    "Alvesta station": (56.899000, 14.556000, "007"),
-    "Växjö resecentrum": (56.877700, 14.809100, "007"),
-    "Boxholm station": (58.195000, 15.051000, "005"),
-    "Mjölby resecentrum": (58.324600, 15.129000, "005"),
-    "Linköping resecentrum": (58.416400, 15.625300, "005"),
+    x.name: (x.lat, x.lon, x.county) for x in table("ridership", "gtfs_stop_areas", _StopArea)
 }
 
 
@@ -122,131 +66,36 @@ class _Line:
     minutes: int  # between stops
 
 
-def _city(line: str, *stops: str, trips: int = 8) -> _Line:
-    return _Line(line, "stadstrafiken_jkp", 700, None, "Stadstrafiken", stops, trips, 4)
+#: route_type, route_desc and minutes between stops of each kind of line (a train's route_desc is its brand).
+_KINDS: dict[str, tuple[int, str, int]] = {
+    "city": (700, "Stadstrafiken", 4),
+    "regional": (701, "Regionbuss", 14),
+    "train": (106, "", 12),
+}
 
 
-def _regional(line: str, *stops: str, trips: int = 6) -> _Line:
-    return _Line(line, "regionbussar", 701, None, "Regionbuss", stops, trips, 14)
+@dataclass(frozen=True)
+class _LineRow:
+    """A line of ``tables/gtfs_lines.csv``: city lines 1-39, regional buses 100-399, trains 71-86."""
+
+    line: str
+    kind: str  # city, regional or train
+    traffic_area: str
+    brand: str  # a train's brand ('' for buses)
+    trips: int
+    stops: tuple[str, ...]  # stop areas in direction 0
 
 
-def _train(line: str, area: str, brand: str, *stops: str, trips: int = 6) -> _Line:
-    long_name = f"{brand} {stops[0].split()[0]} - {stops[-1].split()[0]}"
-    return _Line(line, area, 106, long_name, brand, stops, trips, 12)
+def _line(row: _LineRow) -> _Line:
+    route_type, description, minutes = _KINDS[row.kind]
+    long_name = None
+    if row.kind == "train":  # named after its brand and end stations
+        long_name = f"{row.brand} {row.stops[0].split()[0]} - {row.stops[-1].split()[0]}"
+        description = row.brand
+    return _Line(row.line, row.traffic_area, route_type, long_name, description, row.stops, row.trips, minutes)
 
 
-_LINES: tuple[_Line, ...] = (
-    # Stadstrafiken Jönköping (lines 1-39)
-    _city(
-        "1",
-        "Råslätt centrum",
-        "Jönköping Juneporten",
-        "Jönköping Resecentrum",
-        "Jönköping Hovrättstorget",
-        "Huskvarna Esplanaden",
-        "Huskvarna Öxnehaga",
-        trips=10,
-    ),
-    _city("2", "Ekhagen", "Jönköping Ryhov", "Jönköping Resecentrum", "Jönköping Juneporten", "Norrahammar centrum"),
-    _city("3", "Tokarp", "Bymarken", "Jönköping Resecentrum", "Österängen", "Kortebo", trips=10),
-    _city(
-        "4",
-        "Jönköping Resecentrum",
-        "Jönköping Hovrättstorget",
-        "Jönköping Ryhov",
-        "Huskvarna Centrum",
-        "Huskvarna Esplanaden",
-    ),
-    _city("11", "Mariebo", "Jönköping Västra torget", "Jönköping Resecentrum", "Torpa"),
-    _city("12", "Dalvik", "Jönköping Resecentrum", "Ljungarum", "Hovslätt"),
-    _city("14", "Råslätt centrum", "Hovslätt", "Ljungarum", "Jönköping Ryhov", trips=6),
-    _city("16", "Jönköping Resecentrum", "Kungsängen", "Jönköping Högskolan", "Bymarken", trips=6),
-    _city("21", "Huskvarna Centrum", "Huskvarna Öxnehaga", "Huskvarna Stensholm", "Huskvarna Esplanaden", trips=6),
-    _city("27", "Jönköping Resecentrum", "Jönköping Juneporten", "Mariebo", "Tokarp", trips=4),
-    # Regionbussar (lines 100-399)
-    _regional("101", "Jönköping Resecentrum", "Huskvarna Centrum", "Ölmstad", "Gränna busstation"),
-    _regional("102", "Jönköping Resecentrum", "Bankeryd centrum", "Habo busstation", "Mullsjö station"),
-    _regional("110", "Jönköping Resecentrum", "Tenhult", "Forserum", "Nässjö resecentrum", trips=8),
-    _regional(
-        "111",
-        "Jönköping Resecentrum",
-        "Norrahammar centrum",
-        "Taberg centrum",
-        "Vaggeryd resecentrum",
-        "Skillingaryd resecentrum",
-    ),
-    _regional(
-        "120",
-        "Jönköping Resecentrum",
-        "Vaggeryd resecentrum",
-        "Skillingaryd resecentrum",
-        "Värnamo resecentrum",
-        trips=8,
-    ),
-    _regional("121", "Värnamo resecentrum", "Forsheda", "Bredaryd", "Smålandsstenar", "Gislaved busstation"),
-    _regional("125", "Gislaved busstation", "Anderstorp", "Gnosjö busstation", "Hillerstorp", "Värnamo resecentrum"),
-    _regional("130", "Nässjö resecentrum", "Hult", "Eksjö resecentrum", "Ingatorp", trips=4),
-    _regional("150", "Jönköping Resecentrum", "Huskvarna Centrum", "Aneby station", "Tranås resecentrum"),
-    _regional("160", "Nässjö resecentrum", "Malmbäck", "Bodafors", "Sävsjö station", trips=4),
-    _regional("200", "Vetlanda resecentrum", "Ekenässjön", "Ingatorp", "Eksjö resecentrum", trips=4),
-    _regional("210", "Vetlanda resecentrum", "Landsbro", "Sävsjö station", "Vrigstad", trips=4),
-    _regional("301", "Gislaved busstation", "Hestra", "Burseryd", "Smålandsstenar", trips=4),
-    _regional("320", "Tranås resecentrum", "Gripenberg", "Frinnaryd", "Aneby station", trips=4),
-    # Krösatåg (71-79)
-    _train("71", "krosatag", "Krösatåg", "Jönköping Resecentrum", "Tenhult", "Forserum", "Nässjö resecentrum", trips=8),
-    _train("72", "krosatag", "Krösatåg", "Nässjö resecentrum", "Hult", "Eksjö resecentrum", "Ingatorp"),
-    _train(
-        "73",
-        "krosatag",
-        "Krösatåg",
-        "Jönköping Resecentrum",
-        "Vaggeryd resecentrum",
-        "Skillingaryd resecentrum",
-        "Värnamo resecentrum",
-    ),
-    _train(
-        "74",
-        "krosatag",
-        "Krösatåg",
-        "Nässjö resecentrum",
-        "Bodafors",
-        "Sävsjö station",
-        "Stockaryd",
-        "Alvesta station",
-    ),
-    # Västtågen (80-84), Kust till kust (85), Öpendeln (86)
-    _train(
-        "81",
-        "vasttagen",
-        "Västtågen",
-        "Jönköping Resecentrum",
-        "Bankeryd centrum",
-        "Habo busstation",
-        "Mullsjö station",
-        "Falköping resecentrum",
-    ),
-    _train(
-        "85",
-        "kust_till_kust",
-        "Kust till kust",
-        "Borås resecentrum",
-        "Limmared",
-        "Värnamo resecentrum",
-        "Alvesta station",
-        "Växjö resecentrum",
-        trips=4,
-    ),
-    _train(
-        "86",
-        "opendeln",
-        "Öpendeln",
-        "Tranås resecentrum",
-        "Boxholm station",
-        "Mjölby resecentrum",
-        "Linköping resecentrum",
-        trips=4,
-    ),
-)
+_LINES: tuple[_Line, ...] = tuple(_line(row) for row in table("ridership", "gtfs_lines", _LineRow))
 
 
 @dataclass(frozen=True)
