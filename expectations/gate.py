@@ -177,18 +177,14 @@ class GateResult:
 # Reading ------------------------------------------------------------------------------------------
 
 
-#: The seeds an additivity rule's groups come from (``groups: <name>`` in tolerances.yml).
-GROUP_SEEDS = {"genders": seeds.genders, "age_bands": seeds.age_bands}
-
-
 def load_tolerances(path: Path | None = None) -> dict[str, Any]:
-    """The reviewed limits of the gate (expectations/tolerances.yml). An additivity rule names the seed
-    its total and parts come from (``groups: age_bands``): the groups have one owner, the seed."""
+    """The reviewed limits of the gate (expectations/tolerances.yml). An additivity rule along gender or
+    age band takes its total and parts from the dimension's seed (:data:`SEED_GROUPS`), their one owner."""
     with open(path or TOLERANCES_PATH, encoding="utf-8") as handle:
         tolerances = yaml.safe_load(handle)
     for rule in tolerances.get("additivity", []):
-        if "groups" in rule:
-            groups = GROUP_SEEDS[rule.pop("groups")]()
+        if "parts" not in rule:
+            groups = SEED_GROUPS[rule["dimension"]]()
             rule["total"] = seeds.total(groups).code
             rule["parts"] = [group.code for group in seeds.parts(groups)]
     return tolerances
@@ -312,8 +308,10 @@ def contract_values(settings: Settings, model: str = TABLE) -> dict[str, list[st
     codes of their seeds (:data:`SEED_GROUPS`)."""
     values: dict[str, list[str]] = {}
     for path in sorted((settings.dbt_project_dir / "models").rglob("*.yml")):
-        with path.open(encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
+        text = path.read_text(encoding="utf-8")
+        if model not in text:  # parse only the files that can declare it
+            continue
+        document = yaml.safe_load(text) or {}
         for node in document.get("models") or []:
             if node.get("name") != model:
                 continue

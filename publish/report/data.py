@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,26 +85,29 @@ def read_marts(marts: Marts) -> ReportData:
     kpi, sick_leave = _kpi_values(marts, goals)
     return ReportData(
         goals=goals,
-        counts=_keyed(marts, "goal_fulfilment_counts", ("region_id", "organisation_id", "period", "goal")),
+        counts=_keyed(
+            marts, "goal_fulfilment_counts", lambda r: (r["region_id"], r["organisation_id"], r["period"], r["goal"])
+        ),
         region_names=_region_names(marts),
-        indicators=_keyed(marts, "dim_indicator", ("indicator_id",), single=True),
+        indicators=_keyed(marts, "dim_indicator", lambda r: r["indicator_id"]),
         kpi=kpi,
         sick_leave=sick_leave,
         benchmark=_benchmark(marts),
         level_names=_level_names(marts),
-        goal_status=_keyed(marts, "fct_goal_status", ("region_id", "organisation_id", "period", "level", "node_path")),
+        goal_status=_keyed(
+            marts,
+            "fct_goal_status",
+            lambda r: (r["region_id"], r["organisation_id"], r["period"], int(r["level"]), r["node_path"]),
+        ),
         activities=_activities(marts),
     )
 
 
-def _keyed(marts: Marts, table: str, key: tuple[str, ...], *, single: bool = False) -> dict[Any, dict[str, Any]]:
-    """The rows of ``table`` by ``key`` (its one column's value when ``single``); empty without the table."""
+def _keyed(marts: Marts, table: str, key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict[str, Any]]:
+    """The rows of ``table`` by ``key(row)``; empty when the snapshot has no such table."""
     if not marts.has(table):
         return {}
-    rows = marts.rows(f"select * from {marts.name(table)}")  # noqa: S608 - names from the catalog
-    if single:
-        return {row[key[0]]: row for row in rows}
-    return {tuple(int(row[c]) if c == "level" else row[c] for c in key): row for row in rows}
+    return {key(row): row for row in marts.rows(f"select * from {marts.name(table)}")}  # noqa: S608 - catalog names
 
 
 def _region_names(marts: Marts) -> dict[str, str]:
